@@ -1,0 +1,15 @@
+/**
+ * This repository's own gulpfile: it uses the plugin exactly as a user's gulpfile would, on the example
+ * migrations in ./migrations and the example database data/app.sqlite3 (override with --db=PATH or DATABASE_PATH).
+ *
+ *   npx gulp migration:new --name=add_user_table
+ *   npx gulp migrate
+ */
+import gulp from 'gulp'
+import { registerMigrationTasks } from './tasks'
+
+registerMigrationTasks(gulp, {
+  migrationsDir: 'migrations',
+  database: 'data/app.sqlite3',
+  table: 'migrations',
+})

@@ -1,0 +1,193 @@
+/**
+ * Compiles migration sources to CommonJS with gulp-typescript, incrementally and atomically.
+ *
+ * - Only sources whose checksum differs from the compile manifest (or whose output is missing) are compiled,
+ *   and they are still fully type-checked. When nothing changed, TypeScript is never loaded.
+ * - A type or syntax error fails with `file:line:col - error TSnnnn: message` and writes nothing
+ *   (`noEmitOnError`). gulp-typescript's own stream error is swallowed by gulp 5's streamx `pipe()`
+ *   (gulpjs/gulp#2812), so diagnostics are collected through a reporter instead.
+ * - Output whose source was deleted is removed, so a stale `.js` never runs.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import Vinyl from 'vinyl'
+import type * as GulpTs from 'gulp-typescript'
+import { migrationChecksum } from '../core/checksum'
+import { isCompiledMigrationFile, migrationId } from '../core/migration-name'
+import { MigrateError } from '../errors'
+import { writeFileAtomic } from './atomic-write'
+import { readManifest, writeManifest } from './manifest'
+import { listSourceFiles, type MigrationFolders } from './migration-files'
+
+/** Used when the migrations folder has no tsconfig.json: CommonJS, strict, no surprises. */
+export const DEFAULT_COMPILER_OPTIONS = {
+  target: 'ES2022',
+  module: 'commonjs',
+  strict: true,
+  skipLibCheck: true,
+  esModuleInterop: true,
+} as const
+
+/** Options gulp-sqlite-migrate always sets: CommonJS output, and nothing written when anything has an error. */
+const FORCED_SETTINGS = { noEmitOnError: true, module: 'commonjs', isolatedModules: false, declaration: false } as const
+
+export interface CompileOptions extends MigrationFolders {
+  /** tsconfig for the migrations. Default: `<sourceDir>/tsconfig.json` when it exists, else {@link DEFAULT_COMPILER_OPTIONS}. */
+  readonly tsconfig?: string
+}
+
+export interface CompileResult {
+  /** Ids compiled in this run. */
+  readonly compiled: readonly string[]
+  /** Compiled files removed because their source is gone. */
+  readonly removed: readonly string[]
+  /** Sources that were already compiled and unchanged. */
+  readonly unchanged: number
+  readonly durationMs: number
+}
+
+export interface Diagnostic {
+  readonly file?: string
+  readonly line?: number
+  readonly column?: number
+  readonly code: number
+  readonly message: string
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.file ? `${d.file}${d.line !== undefined ? `:${d.line}:${d.column}` : ''} - ` : ''
+  return `${where}error TS${d.code}: ${d.message}`
+}
+
+type Project = GulpTs.Project
+const projects = new Map<string, Project>()
+
+function tsconfigPath(options: CompileOptions): string | undefined {
+  if (options.tsconfig) return resolve(options.tsconfig)
+  const candidate = resolve(options.sourceDir, 'tsconfig.json')
+  return existsSync(candidate) ? candidate : undefined
+}
+
+/** Changes when anything that shapes the output changes: the tsconfig, TypeScript's version, this format. */
+function compilerKey(tsconfig: string | undefined): string {
+  const hash = createHash('sha256').update('gulp-sqlite-migrate compile v1\n')
+  hash.update(tsconfig ? readFileSync(tsconfig) : JSON.stringify(DEFAULT_COMPILER_OPTIONS))
+  try {
+    hash.update(JSON.parse(readFileSync(require.resolve('typescript/package.json'), 'utf8')).version as string)
+  } catch {
+    hash.update('typescript?')
+  }
+  return hash.digest('hex').slice(0, 16)
+}
+
+/** One gulp-typescript project per configuration and process, reused so watch-mode rebuilds are incremental. */
+function projectFor(tsconfig: string | undefined): Project {
+  const key = tsconfig ?? '<defaults>'
+  let project = projects.get(key)
+  if (!project) {
+    // Loaded on first use: requiring gulp-typescript loads TypeScript (about 0.3 s).
+    const ts = require('gulp-typescript') as typeof GulpTs
+    project = tsconfig
+      ? ts.createProject(tsconfig, { ...FORCED_SETTINGS })
+      : ts.createProject({ ...DEFAULT_COMPILER_OPTIONS, ...FORCED_SETTINGS })
+    projects.set(key, project)
+  }
+  return project
+}
+
+function removeStaleOutput(distDir: string, sourceIds: ReadonlySet<string>): string[] {
+  let entries: string[]
+  try {
+    entries = readdirSync(distDir)
+  } catch {
+    return []
+  }
+  const removed: string[] = []
+  for (const entry of entries) {
+    const base = entry.replace(/\.(?:js\.map|d\.ts|js)$/, '')
+    if (base === entry || !/^\d{3,}_/.test(entry)) continue
+    if (!sourceIds.has(base)) {
+      rmSync(join(distDir, entry), { force: true })
+      if (isCompiledMigrationFile(entry)) removed.push(base)
+    }
+  }
+  return removed
+}
+
+export async function compileMigrations(options: CompileOptions): Promise<CompileResult> {
+  const started = performance.now()
+  const sourceDir = resolve(options.sourceDir)
+  const distDir = resolve(options.distDir)
+  const sources = listSourceFiles(sourceDir)
+  if (sources.length === 0) {
+    throw new MigrateError(
+      'MIGRATIONS_DIR',
+      `No migrations in ${relative(process.cwd(), sourceDir) || sourceDir}. Create one with \`gulp migration:new --name=NAME\`.`,
+    )
+  }
+  const tsconfig = tsconfigPath(options)
+  const key = compilerKey(tsconfig)
+  const manifest = readManifest(distDir)
+  const known = manifest?.compilerKey === key ? manifest.migrations : {}
+
+  const contents = new Map(sources.map((f) => [migrationId(f), readFileSync(join(sourceDir, f))]))
+  const checksums = new Map([...contents].map(([id, text]) => [id, migrationChecksum(text)]))
+  const changed = [...checksums]
+    .filter(([id, checksum]) => known[id] !== checksum || !existsSync(join(distDir, `${id}.js`)))
+    .map(([id]) => id)
+  const removed = removeStaleOutput(distDir, new Set(checksums.keys()))
+
+  if (changed.length > 0) await compileFiles(projectFor(tsconfig), sourceDir, distDir, changed.map((id) => ({ id, contents: contents.get(id) as Buffer })))
+
+  if (changed.length > 0 || removed.length > 0 || manifest?.compilerKey !== key) {
+    writeManifest(distDir, { version: 1, compilerKey: key, migrations: Object.fromEntries(checksums) })
+  }
+  return { compiled: changed, removed, unchanged: sources.length - changed.length, durationMs: performance.now() - started }
+}
+
+async function compileFiles(
+  project: Project,
+  sourceDir: string,
+  distDir: string,
+  files: ReadonlyArray<{ id: string; contents: Buffer }>,
+): Promise<void> {
+  const diagnostics: Diagnostic[] = []
+  const outputs: Vinyl[] = []
+  await new Promise<void>((resolvePromise) => {
+    const stream = project({
+      error(error, typescript) {
+        const d = error.diagnostic
+        diagnostics.push({
+          file: error.relativeFilename ?? (error.fullFilename ? relative(process.cwd(), error.fullFilename) : undefined),
+          line: error.startPosition ? error.startPosition.line + 1 : undefined, // gulp-typescript's positions are 0-based
+          column: error.startPosition ? error.startPosition.character + 1 : undefined,
+          code: d.code,
+          message: typescript.flattenDiagnosticMessageText(d.messageText, '\n    '),
+        })
+      },
+    })
+    stream.on('data', (file: Vinyl) => outputs.push(file))
+    stream.on('error', () => undefined) // reported through the reporter above
+    stream.on('end', () => resolvePromise())
+    for (const { id, contents } of files) {
+      stream.write(new Vinyl({ cwd: process.cwd(), base: sourceDir, path: join(sourceDir, `${id}.ts`), contents }))
+    }
+    stream.end()
+  })
+  if (diagnostics.length > 0) {
+    throw new MigrateError(
+      'COMPILE_FAILED',
+      `TypeScript found ${diagnostics.length} error(s) in the migrations; nothing was compiled or applied:\n${diagnostics.map(formatDiagnostic).join('\n')}`,
+    )
+  }
+  for (const file of outputs) {
+    if (file.extname === '.js' && file.contents) writeFileAtomic(join(distDir, file.relative), file.contents as Buffer)
+  }
+}
+
+/** Writes `dist/package.json` = `{"type":"commonjs"}` so the compiled files load as CommonJS even in a `"type": "module"` package. */
+export function writeCommonJsMarker(distDir: string): void {
+  writeFileAtomic(join(distDir, 'package.json'), '{"type":"commonjs"}\n')
+}

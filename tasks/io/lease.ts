@@ -1,0 +1,71 @@
+/**
+ * The lease that guards a migration running outside a transaction. SQLite's write lock protects every
+ * transactional migration; a non-transactional one runs across several transactions, so it takes this lease
+ * (one row, with owner, pid, host and expiry) first, and every other runner waits while it is held.
+ * A lease whose holder died is never broken silently: the migration may have stopped half-way.
+ */
+import type { Database } from 'better-sqlite3'
+import { hostname } from 'node:os'
+
+export interface Lease {
+  readonly owner: string
+  readonly pid: number
+  readonly host: string
+  readonly migration: string
+  readonly acquiredAt: string
+  readonly expiresAt: string
+}
+
+export type LeaseHealth = 'live' | 'dead' | 'expired'
+
+/** Decides whether a lease's holder may still be working. */
+export function leaseHealth(lease: Lease, now: Date, isAlive: (pid: number) => boolean = pidIsAlive): LeaseHealth {
+  if (lease.host === hostname() && !isAlive(lease.pid)) return 'dead'
+  if (Date.parse(lease.expiresAt) <= now.getTime()) return 'expired'
+  return 'live'
+}
+
+export function pidIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export function describeLease(lease: Lease): string {
+  return `migration ${lease.migration} in process ${lease.pid} on ${lease.host} since ${lease.acquiredAt}`
+}
+
+export class LeaseStore {
+  constructor(
+    private readonly db: Database,
+    private readonly lockTable: string,
+  ) {}
+
+  current(): Lease | undefined {
+    return this.db
+      .prepare(
+        `SELECT owner, pid, host, migration, acquired_at AS acquiredAt, expires_at AS expiresAt FROM ${this.lockTable} WHERE id = 1`,
+      )
+      .get() as Lease | undefined
+  }
+
+  /** Writes the lease; call inside a write transaction after checking `current()`. */
+  take(owner: string, migration: string, ttlMs: number, now = new Date()): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO ${this.lockTable} (id, owner, pid, host, migration, acquired_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(owner, process.pid, hostname(), migration, now.toISOString(), new Date(now.getTime() + ttlMs).toISOString())
+  }
+
+  release(owner?: string): boolean {
+    const result =
+      owner === undefined
+        ? this.db.prepare(`DELETE FROM ${this.lockTable} WHERE id = 1`).run()
+        : this.db.prepare(`DELETE FROM ${this.lockTable} WHERE id = 1 AND owner = ?`).run(owner)
+    return result.changes > 0
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The migrations table: which migrations are applied, when, how long they took, and the checksum of their
+ * source. It keeps the three columns of the earlier script-based runner (`id`, `name`, `applied_at`, with
+ * names stored as `.ts` file names) and adds `checksum` and `duration_ms`, so an existing table is adopted.
+ */
+import type { Database } from 'better-sqlite3'
+import type { RecordedMigration } from '../core/plan'
+import { migrationId } from '../core/migration-name'
+
+const ADDED_COLUMNS = { checksum: 'TEXT', duration_ms: 'INTEGER' } as const
+
+export function quoteIdentifier(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new TypeError(`Invalid table name ${JSON.stringify(name)}: use letters, digits and underscores.`)
+  }
+  return `"${name}"`
+}
+
+export class Ledger {
+  private readonly table: string
+  readonly lockTable: string
+
+  constructor(
+    private readonly db: Database,
+    tableName: string,
+  ) {
+    this.table = quoteIdentifier(tableName)
+    this.lockTable = quoteIdentifier(`${tableName}_lock`)
+  }
+
+  /** True when the table or one of its columns is missing. Reads only. */
+  needsSetup(): boolean {
+    const columns = this.columns()
+    return columns.size === 0 || Object.keys(ADDED_COLUMNS).some((c) => !columns.has(c)) || !this.hasLockTable()
+  }
+
+  /** Creates the table, or adds the new columns to a table adopted from the earlier runner. Call in a write transaction. */
+  setup(): void {
+    const columns = this.columns()
+    if (columns.size === 0) {
+      this.db.exec(
+        `CREATE TABLE ${this.table} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, ` +
+          `applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, checksum TEXT, duration_ms INTEGER)`,
+      )
+    } else {
+      for (const [column, type] of Object.entries(ADDED_COLUMNS)) {
+        if (!columns.has(column)) this.db.exec(`ALTER TABLE ${this.table} ADD COLUMN ${column} ${type}`)
+      }
+    }
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS ${this.lockTable} (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, ` +
+        'pid INTEGER NOT NULL, host TEXT NOT NULL, migration TEXT NOT NULL, acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL)',
+    )
+  }
+
+  exists(): boolean {
+    return this.columns().size > 0
+  }
+
+  read(): RecordedMigration[] {
+    if (!this.exists()) return []
+    const hasNew = this.columns().has('checksum')
+    const rows = this.db
+      .prepare(
+        `SELECT name, applied_at AS appliedAt${hasNew ? ', checksum, duration_ms AS durationMs' : ''} FROM ${this.table} ORDER BY id`,
+      )
+      .all() as Array<{ name: string; appliedAt: string | null; checksum?: string | null; durationMs?: number | null }>
+    return rows.map((r) => ({
+      name: r.name,
+      appliedAt: r.appliedAt ?? '',
+      checksum: r.checksum ?? null,
+      durationMs: r.durationMs ?? null,
+    }))
+  }
+
+  record(id: string, checksum: string | null, durationMs: number): void {
+    this.db
+      .prepare(`INSERT INTO ${this.table} (name, checksum, duration_ms) VALUES (?, ?, ?)`)
+      .run(`${id}.ts`, checksum, Math.round(durationMs))
+  }
+
+  setChecksum(id: string, checksum: string): void {
+    this.db.prepare(`UPDATE ${this.table} SET checksum = ? WHERE name IN (?, ?, ?)`).run(checksum, id, `${id}.ts`, `${id}.js`)
+  }
+
+  isRecorded(id: string): boolean {
+    return this.read().some((row) => migrationId(row.name) === id)
+  }
+
+  private columns(): Set<string> {
+    const rows = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(this.table.slice(1, -1)) as Array<{ name: string }>
+    return new Set(rows.map((r) => r.name))
+  }
+
+  private hasLockTable(): boolean {
+    return (
+      this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.lockTable.slice(1, -1)) !== undefined
+    )
+  }
+}

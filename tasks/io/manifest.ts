@@ -1,0 +1,32 @@
+/**
+ * The compile manifest, `dist/.manifest.json`: for each compiled migration, the checksum of the source it
+ * was compiled from. The compile step uses it to skip unchanged sources; the run step uses it to know each
+ * migration's checksum and to refuse compiled files that no source produced.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeFileAtomic } from './atomic-write'
+
+export const MANIFEST_FILE = '.manifest.json'
+
+export interface Manifest {
+  readonly version: 1
+  /** Hash of the compiler settings and TypeScript version; a different key recompiles everything. */
+  readonly compilerKey: string
+  /** id → checksum of the source compiled into `<id>.js`. */
+  readonly migrations: Readonly<Record<string, string>>
+}
+
+export function readManifest(distDir: string): Manifest | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(join(distDir, MANIFEST_FILE), 'utf8')) as Manifest
+    return parsed.version === 1 && typeof parsed.migrations === 'object' ? parsed : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function writeManifest(distDir: string, manifest: Manifest): void {
+  const sorted = Object.fromEntries(Object.entries(manifest.migrations).sort(([a], [b]) => (a < b ? -1 : 1)))
+  writeFileAtomic(join(distDir, MANIFEST_FILE), JSON.stringify({ ...manifest, migrations: sorted }, null, 2) + '\n')
+}

@@ -1,0 +1,129 @@
+/** Finding compiled migrations on disk and loading them. */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import type { AvailableMigration } from '../core/plan'
+import { migrationChecksum } from '../core/checksum'
+import { findCaseCollisions, isCompiledMigrationFile, isSourceMigrationFile, migrationId, compareMigrationIds } from '../core/migration-name'
+import { MigrateError, describeThrown } from '../errors'
+import type { Migration } from '../types'
+import { readManifest } from './manifest'
+
+export interface CompiledMigration extends AvailableMigration {
+  /** Absolute path of the compiled `.js`. */
+  readonly file: string
+  /** Path of the source, relative to the working directory, for messages. */
+  readonly source: string
+}
+
+export interface MigrationFolders {
+  /** Where the `.ts` sources live. */
+  readonly sourceDir: string
+  /** Where the compiled `.js` files live. */
+  readonly distDir: string
+}
+
+function readDirectory(dir: string, what: string): string[] {
+  try {
+    return readdirSync(dir)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const reason = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : describeThrown(error)
+    throw new MigrateError(
+      'MIGRATIONS_DIR',
+      `The ${what} folder ${relative(process.cwd(), dir) || dir} ${reason}. ` +
+        'Create a migration with `gulp migration:new --name=NAME`, or set migrationsDir to the folder that holds them.',
+      { cause: error },
+    )
+  }
+}
+
+/** The `.ts` sources, in order; refuses ids that differ only by case or by extension. */
+export function listSourceFiles(sourceDir: string): string[] {
+  const entries = readDirectory(sourceDir, 'migrations')
+  const sources = entries.filter(isSourceMigrationFile)
+  const lookalikes = entries.filter((f) => /^\d{3,}_.*\.(?:[cm]?js|[cm]ts)$/.test(f) && !f.endsWith('.d.ts') && !f.endsWith('.d.mts') && !f.endsWith('.d.cts'))
+  const ids = [...sources, ...lookalikes].map(migrationId)
+  const sameId = ids.filter((id, i) => ids.indexOf(id) !== i)
+  const collisions = [...findCaseCollisions([...new Set(ids)]), ...[...new Set(sameId)].map((id) => [id])]
+  if (collisions.length > 0) {
+    const names = collisions.map((group) => entries.filter((f) => group.includes(migrationId(f))).join(' and ')).join('; ')
+    throw new MigrateError(
+      'DUPLICATE_MIGRATION',
+      `Two migration files have the same name apart from case or extension: ${names}. Rename or delete one of them; each migration needs a distinct name.`,
+    )
+  }
+  return sources.sort((a, b) => compareMigrationIds(migrationId(a), migrationId(b)))
+}
+
+/**
+ * The compiled migrations in `distDir` (files matching `^\d{3,}_.*\.js$`), ordered, with the checksum of the
+ * source each was compiled from. A compiled file that the compile manifest does not list has no source: it is
+ * refused rather than run.
+ */
+export function listCompiledMigrations(folders: MigrationFolders): CompiledMigration[] {
+  const files = readDirectory(folders.distDir, 'compiled migrations').filter(isCompiledMigrationFile)
+  const manifest = readManifest(folders.distDir)
+  const migrations = files.map((fileName): CompiledMigration => {
+    const id = migrationId(fileName)
+    const sourcePath = join(folders.sourceDir, `${id}.ts`)
+    let checksum: string | null
+    if (manifest) {
+      const recorded = manifest.migrations[id]
+      if (recorded === undefined) {
+        throw new MigrateError(
+          'STALE_OUTPUT',
+          `${relative(process.cwd(), join(folders.distDir, fileName))} has no source in the compile manifest, so it was not run. ` +
+            'Run `gulp migrate` (it recompiles and removes stale output) or delete the file.',
+        )
+      }
+      checksum = recorded
+    } else {
+      try {
+        checksum = migrationChecksum(readFileSync(sourcePath))
+      } catch {
+        checksum = null
+      }
+    }
+    return { id, checksum, file: join(folders.distDir, fileName), source: relative(process.cwd(), sourcePath) }
+  })
+  const collisions = findCaseCollisions(migrations.map((m) => m.id))
+  if (collisions.length > 0) {
+    throw new MigrateError(
+      'DUPLICATE_MIGRATION',
+      `Compiled migrations differ only by case: ${collisions.map((g) => g.join(' and ')).join('; ')}. Rename one of the sources.`,
+    )
+  }
+  return migrations.sort((a, b) => compareMigrationIds(a.id, b.id))
+}
+
+/**
+ * Loads a compiled migration fresh (a long-running watch process would otherwise get the old module from
+ * `require`'s cache) and checks its shape before any of it runs.
+ */
+export function loadMigration(migration: CompiledMigration): Migration {
+  delete require.cache[require.resolve(migration.file)]
+  let loaded: unknown
+  try {
+    loaded = require(migration.file)
+  } catch (error) {
+    throw new MigrateError(
+      'INVALID_MODULE',
+      `Migration ${migration.source} threw while loading: ${describeThrown(error)}. Fix the module's top-level code; nothing was applied.`,
+      { cause: error },
+    )
+  }
+  const exported = loaded as Partial<Migration> & { default?: Partial<Migration> }
+  const module = typeof exported.up !== 'function' && exported.default && typeof exported.default === 'object' ? exported.default : exported
+  const problems: string[] = []
+  if (typeof module.up !== 'function') problems.push(`it must export a function \`up(db)\` (found ${module.up === undefined ? 'none' : typeof module.up})`)
+  if (module.down !== undefined && typeof module.down !== 'function') problems.push('`down` must be a function')
+  if (module.transaction !== undefined && typeof module.transaction !== 'boolean') problems.push('`transaction` must be true or false')
+  if (module.foreignKeys !== undefined && typeof module.foreignKeys !== 'boolean') problems.push('`foreignKeys` must be true or false')
+  if (module.transaction === false && module.foreignKeys === false) {
+    problems.push('`foreignKeys = false` needs a transaction (it checks foreign keys before committing); set PRAGMA foreign_keys yourself in a non-transactional migration')
+  }
+  if (problems.length > 0) {
+    throw new MigrateError('INVALID_MODULE', `Migration ${migration.source} is not a valid migration: ${problems.join('; ')}. Nothing was applied.`)
+  }
+  return module as Migration
+}

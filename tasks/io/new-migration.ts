@@ -1,0 +1,71 @@
+/** `migration:new`: writes a new, empty migration from a template. */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { checkMigrationName, compareMigrationIds } from '../core/migration-name'
+import { nextTimestamp, parseTimestamp, formatTimestamp } from '../core/timestamp'
+import { MigrateError } from '../errors'
+
+/** The default template. `{{name}}` is replaced by the migration's name. */
+export const DEFAULT_TEMPLATE = `import type { Migration } from 'gulp-sqlite-migrate'
+
+/**
+ * {{name}}
+ *
+ * \`up\` runs inside a transaction together with the row that records it: if it throws, nothing of it stays.
+ * It may be async. Schema changes: db.exec(...). Data: db.prepare(...).run(...).
+ */
+export const up: Migration['up'] = (db) => {
+  // db.exec(\`
+  //   CREATE TABLE example (
+  //     id INTEGER PRIMARY KEY,
+  //     name TEXT NOT NULL
+  //   )
+  // \`)
+  // const insert = db.prepare('INSERT INTO example (name) VALUES (?)')
+  // insert.run('first')
+}
+
+/** Reverts \`up\`. Remove it only if this migration can never be rolled back. */
+export const down: Migration['down'] = (db) => {
+  // db.exec('DROP TABLE example')
+}
+`
+
+export interface NewMigrationOptions {
+  readonly sourceDir: string
+  readonly name: unknown
+  /** Path of a template file to use instead of {@link DEFAULT_TEMPLATE}. */
+  readonly template?: string
+  readonly now?: Date
+}
+
+/** Writes `<sourceDir>/<UTC timestamp>_<name>.ts` and returns its path. Never overwrites a file. */
+export function createMigration(options: NewMigrationOptions): string {
+  const check = checkMigrationName(options.name)
+  if (!check.ok) throw new MigrateError('INVALID_NAME', check.reason)
+  const template = options.template ? readFileSync(options.template, 'utf8') : DEFAULT_TEMPLATE
+  mkdirSync(options.sourceDir, { recursive: true })
+  const prefixes = readdirSync(options.sourceDir)
+    .map((f) => /^(\d{3,})_/.exec(f)?.[1])
+    .filter((p): p is string => p !== undefined)
+  const newestNonTimestamp = prefixes.filter((p) => !parseTimestamp(p)).sort((a, b) => compareMigrationIds(`${a}_`, `${b}_`)).at(-1)
+  let timestamp = nextTimestamp(options.now ?? new Date(), prefixes)
+  if (newestNonTimestamp && BigInt(newestNonTimestamp) >= BigInt(timestamp)) {
+    throw new MigrateError(
+      'INVALID_NAME',
+      `The existing migration prefix ${newestNonTimestamp} is larger than any timestamp, so a new timestamped migration would sort before it. Rename that file or number new migrations by hand.`,
+    )
+  }
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const path = join(options.sourceDir, `${timestamp}_${check.name}.ts`)
+    try {
+      writeFileSync(path, template.replace(/\{\{name\}\}/g, check.name), { flag: 'wx' })
+      return relative(process.cwd(), path) || path
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      // another process took this second: use the next one, so both files stay distinct and ordered
+      timestamp = formatTimestamp(new Date((parseTimestamp(timestamp) as Date).getTime() + 1000))
+    }
+  }
+  throw new MigrateError('INVALID_NAME', `Could not find a free timestamp for ${check.name} in ${options.sourceDir}.`)
+}
