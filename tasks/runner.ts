@@ -53,6 +53,7 @@ export type RunEvent =
   | { readonly type: 'applied'; readonly id: string; readonly durationMs: number }
   | { readonly type: 'checksums-recorded'; readonly ids: readonly string[] }
   | { readonly type: 'waiting'; readonly reason: string }
+  | { readonly type: 'lease-broken'; readonly reason: string }
 
 export type MigrationStatus = 'applied' | 'failed' | 'rolled-back' | 'not-run'
 
@@ -291,7 +292,7 @@ class Runner {
     const applied = this.results.filter((r) => r.status === 'applied').length
     const parts = [
       `Migration ${item.migration.source} failed: ${cause}`,
-      note ?? 'It was rolled back completely',
+      note ?? 'it was rolled back completely',
       rolledBack && rolledBack.length > 0
         ? `the ${rolledBack.length} migration(s) before it in the same transaction were rolled back too`
         : applied > 0
@@ -309,20 +310,23 @@ class Runner {
       this.db.exec('BEGIN IMMEDIATE')
       const lease = this.leases.current()
       if (!lease || lease.owner === this.owner) return
-      this.db.exec('ROLLBACK')
       const health = leaseHealth(lease, new Date())
       if (health !== 'live') {
-        throw new MigrateError(
-          'INTERRUPTED',
-          `A migration that runs outside a transaction did not finish: ${describeLease(lease)} (${health === 'dead' ? 'that process is gone' : `its lease expired at ${lease.expiresAt}`}). ` +
-            'It may have left part of its changes. Check the database, then run `gulp migrate:unlock` and `gulp migrate` again.',
-        )
+        // The holder crashed (same host, process gone) or outlived its lease: its migration was not recorded,
+        // so it is still pending and runs again in order. Non-transactional migrations must be safe to re-run.
+        this.leases.release(lease.owner)
+        this.options.onEvent?.({
+          type: 'lease-broken',
+          reason: `Broke the lease of ${describeLease(lease)} (${health === 'dead' ? 'that process is gone' : `it expired at ${lease.expiresAt}`}); ${lease.migration} was interrupted and runs again`,
+        })
+        return
       }
+      this.db.exec('ROLLBACK')
       if (Date.now() >= deadline) {
         throw new MigrateError(
           'LEASE_HELD',
           `Another runner is applying ${describeLease(lease)}, and it did not finish within the busy timeout of ${this.busyTimeoutMs} ms; nothing was changed. ` +
-            'Wait for it and run again, or raise --busy-timeout=MS.',
+            'Wait for it and run again, or raise --busy-timeout=MS. If that process is known to be gone (on another machine), release its lease with `gulp migrate:unlock --force`.',
         )
       }
       this.options.onEvent?.({ type: 'waiting', reason: `waiting for ${describeLease(lease)}` })

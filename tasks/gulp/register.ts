@@ -14,7 +14,7 @@ import { applyMigrations, checkedPlan, type TransactionMode } from '../runner'
 import { MigrateError } from '../errors'
 import { DEFAULT_OPTIONS, resolveDatabasePath, resolvePaths, type MigrationTaskOptions } from '../options'
 import { parseFlags, type Flags } from './flags'
-import { formatMs, info, plural, toPluginError } from './report'
+import { formatMs, info, plural, toPluginError, warn } from './report'
 
 /** The part of gulp the tasks need; pass the `gulp` module your gulpfile imports. */
 export interface GulpLike {
@@ -96,6 +96,7 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series'>, options: Migratio
     const f = flags()
     const available = listCompiledMigrations(paths())
     await withDatabase(f, async (db, label) => {
+      let waited = false
       const result = await applyMigrations(db, available, {
         table,
         allowOutOfOrder: f.allowOutOfOrder,
@@ -107,7 +108,11 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series'>, options: Migratio
           if (event.type === 'applied') info(`Applied ${event.id} (${formatMs(event.durationMs)})`)
           else if (event.type === 'checksums-recorded') {
             info(`Recorded checksums of ${plural(event.ids.length, 'migration')} adopted from the earlier runner (they had none)`)
-          } else info(event.reason)
+          } else if (event.type === 'lease-broken') warn(event.reason)
+          else if (!waited) {
+            waited = true
+            info(event.reason)
+          }
         },
       })
       const applied = result.results.filter((r) => r.status === 'applied').length

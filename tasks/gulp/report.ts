@@ -17,6 +17,10 @@ export function info(message: string): void {
   log(message)
 }
 
+export function warn(message: string): void {
+  log.warn(message)
+}
+
 /** A user-fixable error prints its message only; anything else is a bug and keeps its stack. */
 export function toPluginError(error: unknown): PluginError {
   if (error instanceof PluginError) return error

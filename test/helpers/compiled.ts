@@ -1,0 +1,45 @@
+/**
+ * A folder of compiled migrations written directly as JavaScript, for tests of the runner that need real
+ * files and a real SQLite database but not the TypeScript compiler.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import type { Database } from 'better-sqlite3'
+import { openDatabase } from '../../tasks/io/database'
+import { listCompiledMigrations, type CompiledMigration } from '../../tasks/io/migration-files'
+import { REPO } from './project'
+
+export class CompiledFolder {
+  readonly dir = join(REPO, '.test-tmp', `compiled-${process.pid}-${randomBytes(4).toString('hex')}`)
+  readonly sourceDir = join(this.dir, 'migrations')
+  readonly distDir = join(this.sourceDir, 'dist')
+  readonly dbPath = join(this.dir, 'app.sqlite3')
+
+  constructor() {
+    mkdirSync(this.distDir, { recursive: true })
+  }
+
+  /** Writes `dist/<id>.js` with CommonJS `body` (which assigns `exports.up`, ...). */
+  js(id: string, body: string): this {
+    writeFileSync(join(this.distDir, `${id}.js`), body)
+    return this
+  }
+
+  /** A migration whose `up` runs `sql` with `db.exec`. */
+  sql(id: string, sql: string, extra = ''): this {
+    return this.js(id, `exports.up = (db) => { db.exec(${JSON.stringify(sql)}) }\n${extra}`)
+  }
+
+  list(): CompiledMigration[] {
+    return listCompiledMigrations({ sourceDir: this.sourceDir, distDir: this.distDir })
+  }
+
+  open(busyTimeoutMs = 2000): Database {
+    return openDatabase(this.dbPath, { busyTimeoutMs })
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+}
