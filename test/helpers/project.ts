@@ -68,11 +68,16 @@ export class TestProject {
   }
 
   /** Runs gulp with this repository's gulpfile in this project's folder. `npx: true` goes through `npx gulp`. */
-  gulp(args: readonly string[], options: { env?: NodeJS.ProcessEnv; npx?: boolean; cwd?: string } = {}): Promise<GulpRun> {
+  gulp(
+    args: readonly string[],
+    options: { env?: NodeJS.ProcessEnv; npx?: boolean; cwd?: string; uid?: number; gid?: number } = {},
+  ): Promise<GulpRun> {
     const gulpArgs = ['--gulpfile', join(REPO, 'gulpfile.ts'), '--cwd', options.cwd ?? this.dir, '--no-color', ...args]
     return run(options.npx ? 'npx' : process.execPath, options.npx ? ['gulp', ...gulpArgs] : [GULP_BIN, ...gulpArgs], {
       cwd: REPO,
       env: options.env,
+      uid: options.uid,
+      gid: options.gid,
     })
   }
 
@@ -106,12 +111,17 @@ export class TestProject {
   }
 }
 
-export function run(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<GulpRun> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; uid?: number; gid?: number },
+): Promise<GulpRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', DATABASE_PATH: '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid }),
     })
     let stdout = ''
     let stderr = ''
