@@ -11,12 +11,16 @@
  * ```
  */
 export type { Database, Migration, MigrationFn } from './types'
-export { registerMigrationTasks, migrationTasks, type GulpLike, type MigrationTaskName, type MigrationTasks } from './gulp/register'
+export { registerMigrationTasks, migrationTasks, TASK_NAMES, type GulpLike, type MigrationTaskName, type MigrationTasks } from './gulp/register'
 export { DEFAULT_OPTIONS, type MigrationTaskOptions } from './options'
 export {
   applyMigrations,
+  rollbackMigrations,
   checkedPlan,
   MigrationRunError,
+  type ApplyOptions,
+  type RollbackOptions,
+  type Direction,
   type MigrationResult,
   type MigrationStatus,
   type RunEvent,
@@ -30,3 +34,7 @@ export { listCompiledMigrations, type CompiledMigration } from './io/migration-f
 export { createMigration } from './io/new-migration'
 export { MigrateError, type MigrateErrorCode } from './errors'
 export { planMigrations, type Plan, type PlanEntry, type MigrationState } from './core/plan'
+export { CHECK_EXIT_CODES, type CheckProblem, type CheckProblemKind } from './core/check'
+export { migrationStatus, checkStatus, type StatusEntry, type StatusReport, type StatusOptions } from './status'
+export { dryRun, verifyDownPaths, type DryRunReport, type DryRunMigration, type VerifyReport, type VerifyResult } from './rehearse'
+export { backupDatabase, backupPath } from './io/backup'

@@ -20,6 +20,14 @@ export interface MigrationTaskOptions {
   readonly busyTimeoutMs?: number
   /** How pending migrations are grouped into transactions (`--atomic`, `--transaction-per-migration`). Default `batch`. */
   readonly transactionMode?: TransactionMode
+  /**
+   * Where the schema is written after every successful `migrate`, `migrate:down` and `migrate:redo`
+   * (deterministic, for review), and what `migrate:check` compares. `false` turns it off.
+   * Default `<migrationsDir>/schema.sql`.
+   */
+  readonly schemaFile?: string | false
+  /** Back up the database next to it before applying anything (`--backup`). Default `false`. */
+  readonly backup?: boolean
   /** Template file for `migration:new`. Default: the built-in template. */
   readonly template?: string
   /** Prefix of the registered task names (`migrate`, `migrate:status`, ...). Default none. */
@@ -30,6 +38,7 @@ export interface ResolvedPaths {
   readonly sourceDir: string
   readonly distDir: string
   readonly tsconfig: string | undefined
+  readonly schemaFile: string | undefined
 }
 
 export const DEFAULT_OPTIONS = {
@@ -46,6 +55,7 @@ export function resolvePaths(options: MigrationTaskOptions, cwd = process.cwd())
     sourceDir,
     distDir: options.distDir ? resolve(cwd, options.distDir) : join(sourceDir, 'dist'),
     tsconfig: options.tsconfig ? resolve(cwd, options.tsconfig) : undefined,
+    schemaFile: options.schemaFile === false ? undefined : resolve(cwd, options.schemaFile ?? join(sourceDir, 'schema.sql')),
   }
 }
 

@@ -1,17 +1,17 @@
 /**
- * Applies pending migrations to an open better-sqlite3 connection.
+ * Applies and rolls back migrations on an open better-sqlite3 connection.
  *
- * Every migration is atomic together with the row that records it: it runs in a SAVEPOINT of its own inside a
- * `BEGIN IMMEDIATE` transaction. SQLite's write lock is the migration lock: what is pending is read again after
- * the lock is taken, so concurrent runners never apply a migration twice, and a crash releases the lock with
- * the transaction, so no stale lock is ever left behind.
+ * Every migration is atomic together with its bookkeeping (the row that records it, or the removal of that
+ * row on rollback): it runs in a SAVEPOINT of its own inside a `BEGIN IMMEDIATE` transaction. SQLite's write
+ * lock is the migration lock: what is pending is read again after the lock is taken, so concurrent runners
+ * never apply a migration twice, and a crash releases the lock with the transaction, so no stale lock is left.
  */
 import type { Database } from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { migrationId } from './core/migration-name'
 import { planMigrations, type Plan } from './core/plan'
+import { selectBaseline, selectRollback, selectUpTo, type RollbackTarget } from './core/selection'
 import { MigrateError, describeThrown } from './errors'
 import { translateSqliteError } from './io/database'
 import { failpoint } from './io/failpoint'
@@ -19,24 +19,23 @@ import { guardedDatabase } from './io/guarded-database'
 import { LeaseStore, describeLease, leaseHealth } from './io/lease'
 import { Ledger } from './io/ledger'
 import { loadMigration, type CompiledMigration } from './io/migration-files'
+import { applicationTables } from './io/schema'
 import type { Migration } from './types'
 
 /**
- * How pending migrations are grouped into transactions. In every mode each migration is atomic with its record.
+ * How migrations are grouped into transactions. In every mode each migration is atomic with its record.
  * - `batch` (default): one transaction for the run, a savepoint per migration. A failure rolls back that
  *   migration; the ones before it are committed. One commit (one fsync) for the whole run.
- * - `each`: one transaction per migration: slower (a commit each), but a crash keeps everything before it.
- * - `atomic`: all pending migrations or none.
+ * - `each`: one transaction per migration: a commit each, but a crash keeps everything before it.
+ * - `atomic`: all of them or none.
  */
 export type TransactionMode = 'batch' | 'each' | 'atomic'
+
+export type Direction = 'up' | 'down'
 
 export interface RunOptions {
   /** Name of the migrations table. Default `migrations`. */
   readonly table?: string
-  /** Apply pending migrations that sort before the newest applied one. Default `false`. */
-  readonly allowOutOfOrder?: boolean
-  /** Go on although recorded migrations have no file any more. Default `false`. */
-  readonly allowMissing?: boolean
   /** See {@link TransactionMode}. Default `batch`. */
   readonly transactionMode?: TransactionMode
   /** How long to wait for another runner's lease, in milliseconds. Default 10000. */
@@ -49,17 +48,32 @@ export interface RunOptions {
   readonly onEvent?: (event: RunEvent) => void
 }
 
-export type RunEvent =
-  | { readonly type: 'applied'; readonly id: string; readonly durationMs: number }
-  | { readonly type: 'checksums-recorded'; readonly ids: readonly string[] }
-  | { readonly type: 'waiting'; readonly reason: string }
-  | { readonly type: 'lease-broken'; readonly reason: string }
+export interface ApplyOptions extends RunOptions {
+  /** Apply pending migrations that sort before the newest applied one. Default `false`. */
+  readonly allowOutOfOrder?: boolean
+  /** Go on although recorded migrations have no file any more. Default `false`. */
+  readonly allowMissing?: boolean
+  /** Apply pending migrations up to and including this one. */
+  readonly to?: string
+  /** On a database with tables but no migration history: record every migration up to this one as applied, without running it. */
+  readonly baseline?: string
+  /** Called once before the first migration runs, when there is one (e.g. to take a backup). */
+  readonly beforeChanges?: () => Promise<void>
+}
 
-export type MigrationStatus = 'applied' | 'failed' | 'rolled-back' | 'not-run'
+export interface RollbackOptions extends RunOptions, RollbackTarget {}
+
+export type RunEvent =
+  | { readonly type: 'applied' | 'reverted'; readonly id: string; readonly durationMs: number }
+  | { readonly type: 'migration-start' | 'migration-end'; readonly id: string; readonly direction: Direction }
+  | { readonly type: 'checksums-recorded' | 'baselined'; readonly ids: readonly string[] }
+  | { readonly type: 'waiting' | 'lease-broken'; readonly reason: string }
+
+export type MigrationStatus = 'applied' | 'reverted' | 'failed' | 'rolled-back' | 'not-run'
 
 export interface MigrationResult {
   readonly id: string
-  readonly direction: 'up'
+  readonly direction: Direction
   readonly status: MigrationStatus
   readonly durationMs: number
   readonly error?: string
@@ -69,10 +83,12 @@ export interface RunResult {
   readonly results: readonly MigrationResult[]
   /** Adopted migrations whose checksum was recorded for the first time. */
   readonly checksumsRecorded: readonly string[]
+  /** Migrations recorded as applied by `--baseline`, without running. */
+  readonly baselined: readonly string[]
   readonly durationMs: number
 }
 
-/** Thrown when a migration fails; `results` says what was applied, what failed and what was not run. */
+/** Thrown when a migration fails; `results` says what was done, what failed and what was not run. */
 export class MigrationRunError extends MigrateError {
   constructor(
     message: string,
@@ -83,7 +99,7 @@ export class MigrationRunError extends MigrateError {
   }
 }
 
-interface Loaded {
+interface Step {
   readonly migration: CompiledMigration
   readonly module: Migration
 }
@@ -94,12 +110,13 @@ const DEFAULTS = { table: 'migrations', transactionMode: 'batch', busyTimeoutMs:
 export function checkedPlan(
   db: Database,
   available: readonly CompiledMigration[],
-  options: RunOptions & { readonly acceptChanged?: boolean } = {},
+  options: ApplyOptions & { readonly acceptChanged?: boolean } = {},
 ): Plan {
   const ledger = new Ledger(db, options.table ?? DEFAULTS.table)
   const plan = planMigrations(available, ledger.read(), options)
   const problems: string[] = []
   const sourceOf = (id: string) => available.find((m) => m.id === id)?.source ?? id
+  const are = (list: readonly string[]) => (list.length === 1 ? 'is' : 'are')
   if (plan.changed.length > 0 && !options.acceptChanged) {
     problems.push(
       `${plan.changed.map(sourceOf).join(', ')} changed after ${plan.changed.length === 1 ? 'it was' : 'they were'} applied. ` +
@@ -108,13 +125,12 @@ export function checkedPlan(
   }
   if (plan.missing.length > 0 && !options.allowMissing) {
     problems.push(
-      `${plan.missing.join(', ')} ${plan.missing.length === 1 ? 'is' : 'are'} recorded as applied but the file is gone. ` +
-        'Restore the file, or run with --allow-missing if it was removed on purpose',
+      `${plan.missing.join(', ')} ${are(plan.missing)} recorded as applied but the file is gone. Restore the file, or run with --allow-missing if it was removed on purpose`,
     )
   }
   if (plan.outOfOrder.length > 0 && !options.allowOutOfOrder) {
     problems.push(
-      `${plan.outOfOrder.map(sourceOf).join(', ')} ${plan.outOfOrder.length === 1 ? 'is' : 'are'} pending but sort${plan.outOfOrder.length === 1 ? 's' : ''} before the newest applied migration ` +
+      `${plan.outOfOrder.map(sourceOf).join(', ')} ${are(plan.outOfOrder)} pending but sort${plan.outOfOrder.length === 1 ? 's' : ''} before the newest applied migration ` +
         '(usually the result of merging two branches). Rename it with a newer timestamp, or run with --allow-out-of-order',
     )
   }
@@ -124,15 +140,60 @@ export function checkedPlan(
   return plan
 }
 
-/** Applies every pending migration in `available`. Throws a `MigrateError` (a `MigrationRunError` when a migration fails). */
-export async function applyMigrations(db: Database, available: readonly CompiledMigration[], options: RunOptions = {}): Promise<RunResult> {
-  const started = performance.now()
-  const runner = new Runner(db, available, options)
-  try {
-    return await runner.run(started)
-  } catch (error) {
-    throw translateSqliteError(error, options.databaseLabel ?? db.name, options.busyTimeoutMs ?? DEFAULTS.busyTimeoutMs)
-  }
+/** Applies the pending migrations in `available`. Throws a `MigrateError` (a `MigrationRunError` when a migration fails). */
+export async function applyMigrations(db: Database, available: readonly CompiledMigration[], options: ApplyOptions = {}): Promise<RunResult> {
+  const runner = new Runner(db, options)
+  return runner.guard(async () => {
+    await runner.setup()
+    const baselined = await runner.baseline(available, options.baseline)
+    const plan = checkedPlan(db, available, options)
+    const checksumsRecorded = await runner.recordChecksums(plan)
+    const selection = selectUpTo(
+      plan.pending,
+      available.map((m) => m.id),
+      options.to,
+    )
+    if (!selection.ok) throw new MigrateError('INVALID_NAME', `${selection.reason}. Nothing was applied.`)
+    // Load and check every module before anything runs: a broken one stops the run with nothing applied.
+    const byId = new Map(available.map((m) => [m.id, m]))
+    const steps = selection.ids.map((id) => {
+      const migration = byId.get(id) as CompiledMigration
+      return { migration, module: loadMigration(migration) }
+    })
+    if (steps.length > 0) await options.beforeChanges?.()
+    await runner.runSteps(steps, 'up')
+    return { checksumsRecorded, baselined }
+  })
+}
+
+/** Rolls back applied migrations with their `down`, newest first (default: the newest one). */
+export async function rollbackMigrations(db: Database, available: readonly CompiledMigration[], options: RollbackOptions = {}): Promise<RunResult> {
+  const runner = new Runner(db, options)
+  return runner.guard(async () => {
+    await runner.setup()
+    const plan = checkedPlan(db, available, { ...options, allowMissing: true, allowOutOfOrder: true, acceptChanged: true })
+    const ledger = new Ledger(db, options.table ?? DEFAULTS.table)
+    const selection = selectRollback(ledger.appliedIds(), options)
+    if (!selection.ok) throw new MigrateError('INVALID_NAME', `${selection.reason}.`)
+    const byId = new Map(available.map((m) => [m.id, m]))
+    const problems: string[] = []
+    const steps: Step[] = []
+    for (const id of selection.ids) {
+      const migration = byId.get(id)
+      if (!migration) problems.push(`${id} has no file (so no down)`)
+      else if (plan.changed.includes(id)) problems.push(`${migration.source} changed after it was applied, so its down may not undo what ran (restore it, or accept it with \`gulp migrate:repair\`)`)
+      else {
+        const module = loadMigration(migration)
+        if (typeof module.down !== 'function') problems.push(`${migration.source} has no down`)
+        else steps.push({ migration, module })
+      }
+    }
+    if (problems.length > 0) {
+      throw new MigrateError('INVALID_MODULE', `Nothing was rolled back: ${problems.join('; ')}. Add the missing down functions, or roll back fewer migrations.`)
+    }
+    await runner.runSteps(steps, 'down')
+    return { checksumsRecorded: [], baselined: [] }
+  })
 }
 
 class Runner {
@@ -142,10 +203,10 @@ class Runner {
   private readonly mode: TransactionMode
   private readonly busyTimeoutMs: number
   private readonly results: MigrationResult[] = []
+  private readonly started = performance.now()
 
   constructor(
     private readonly db: Database,
-    private readonly available: readonly CompiledMigration[],
     private readonly options: RunOptions,
   ) {
     this.ledger = new Ledger(db, options.table ?? DEFAULTS.table)
@@ -154,79 +215,138 @@ class Runner {
     this.busyTimeoutMs = options.busyTimeoutMs ?? DEFAULTS.busyTimeoutMs
   }
 
-  async run(started: number): Promise<RunResult> {
-    if (this.ledger.needsSetup()) {
-      // No lease to respect yet: the lease table is created here.
-      this.db.transaction(() => {
-        if (this.ledger.needsSetup()) this.ledger.setup()
-      }).immediate()
+  /** Runs `body` and turns SQLite's errors about the file (busy, read-only, ...) into clear ones. */
+  async guard(body: () => Promise<Pick<RunResult, 'checksumsRecorded' | 'baselined'>>): Promise<RunResult> {
+    try {
+      const extra = await body()
+      return { results: this.results, ...extra, durationMs: performance.now() - this.started }
+    } catch (error) {
+      throw translateSqliteError(error, this.options.databaseLabel ?? this.db.name, this.busyTimeoutMs)
     }
-    const plan = checkedPlan(this.db, this.available, this.options)
-    let checksumsRecorded: string[] = []
-    if (plan.checksumsToRecord.length > 0) {
-      await this.writeTransaction(() => {
-        for (const { id, checksum } of plan.checksumsToRecord) this.ledger.setChecksum(id, checksum)
-      })
-      checksumsRecorded = plan.checksumsToRecord.map((c) => c.id)
-      this.options.onEvent?.({ type: 'checksums-recorded', ids: checksumsRecorded })
+  }
+
+  /** Creates or upgrades the migrations table; writes only when something is missing. */
+  async setup(): Promise<void> {
+    if (!this.ledger.needsSetup()) return
+    // No lease to respect yet: the lease table is created here.
+    this.db.transaction(() => {
+      if (this.ledger.needsSetup()) this.ledger.setup()
+    }).immediate()
+  }
+
+  /** Refuses a database that has tables but no migration history, unless `--baseline=NAME` says how far it is. */
+  async baseline(available: readonly CompiledMigration[], name: string | undefined): Promise<string[]> {
+    const hasHistory = this.ledger.read().length > 0
+    if (hasHistory) {
+      if (name !== undefined) {
+        throw new MigrateError('DRIFT', '--baseline is only for a database without migration history, and this one has a history. Run without --baseline.')
+      }
+      return []
     }
-    // Load and check every pending module before anything runs: a broken one stops the run with nothing applied.
-    const byId = new Map(this.available.map((m) => [m.id, m]))
-    const pending: Loaded[] = plan.pending.map((id) => {
-      const migration = byId.get(id) as CompiledMigration
-      return { migration, module: loadMigration(migration) }
+    const tables = applicationTables(this.db, this.options.table ?? DEFAULTS.table)
+    if (tables.length === 0) {
+      if (name !== undefined) throw new MigrateError('DRIFT', 'The database is empty, so there is nothing to baseline. Run without --baseline.')
+      return []
+    }
+    const label = this.options.databaseLabel ?? this.db.name
+    if (name === undefined) {
+      throw new MigrateError(
+        'DRIFT',
+        `${label} already has tables (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''}) but no migration history, so it is probably not the database you meant; nothing was applied. ` +
+          'Check --db / DATABASE_PATH. If it is the right one, mark the migrations its schema already has as applied with --baseline=NAME.',
+      )
+    }
+    const selection = selectBaseline(
+      available.map((m) => m.id),
+      name,
+    )
+    if (!selection.ok) throw new MigrateError('INVALID_NAME', `${selection.reason}.`)
+    const byId = new Map(available.map((m) => [m.id, m]))
+    await this.writeTransaction(() => {
+      if (this.ledger.read().length > 0) return // another runner baselined it meanwhile
+      for (const id of selection.ids) this.ledger.record(id, byId.get(id)?.checksum ?? null, 0)
     })
+    this.options.onEvent?.({ type: 'baselined', ids: selection.ids })
+    return selection.ids
+  }
+
+  async recordChecksums(plan: Plan): Promise<string[]> {
+    if (plan.checksumsToRecord.length === 0) return []
+    await this.writeTransaction(() => {
+      for (const { id, checksum } of plan.checksumsToRecord) this.ledger.setChecksum(id, checksum)
+    })
+    const ids = plan.checksumsToRecord.map((c) => c.id)
+    this.options.onEvent?.({ type: 'checksums-recorded', ids })
+    return ids
+  }
+
+  async runSteps(steps: readonly Step[], direction: Direction): Promise<void> {
     if (this.mode === 'atomic') {
-      const outside = pending.find((p) => p.module.transaction === false)
+      const outside = steps.find((s) => s.module.transaction === false)
       if (outside) {
         throw new MigrateError(
           'INVALID_MODULE',
-          `--atomic applies all pending migrations in one transaction, but ${outside.migration.source} must run outside one (transaction = false). Apply it separately without --atomic.`,
+          `--atomic runs every migration in one transaction, but ${outside.migration.source} must run outside one (transaction = false). Run it separately without --atomic.`,
         )
       }
     }
-    for (const unit of this.units(pending)) {
-      if (unit[0].module.transaction === false) await this.applyOutsideTransaction(unit[0])
-      else await this.applyInTransaction(unit)
+    for (const unit of this.units(steps)) {
+      if (unit[0].module.transaction === false) await this.runOutsideTransaction(unit[0], direction)
+      else await this.runInTransaction(unit, direction)
     }
-    return { results: this.results, checksumsRecorded, durationMs: performance.now() - started }
   }
 
-  /** Groups pending migrations into transactions according to the mode. */
-  private units(pending: readonly Loaded[]): Loaded[][] {
-    if (this.mode === 'atomic') return pending.length > 0 ? [[...pending]] : []
-    const units: Loaded[][] = []
-    for (const item of pending) {
-      const alone = this.mode === 'each' || item.module.transaction === false || item.module.foreignKeys === false
+  /** Groups steps into transactions according to the mode. */
+  private units(steps: readonly Step[]): Step[][] {
+    if (this.mode === 'atomic') return steps.length > 0 ? [[...steps]] : []
+    const alone = (s: Step) => s.module.transaction === false || s.module.foreignKeys === false
+    const units: Step[][] = []
+    for (const step of steps) {
       const last = units.at(-1)
-      const lastAlone = last !== undefined && (last[0].module.transaction === false || last[0].module.foreignKeys === false)
-      if (alone || !last || lastAlone) units.push([item])
-      else last.push(item)
+      if (this.mode === 'each' || alone(step) || !last || alone(last[0])) units.push([step])
+      else last.push(step)
     }
     return units
   }
 
-  private async applyInTransaction(unit: readonly Loaded[]): Promise<void> {
+  private fn(step: Step, direction: Direction) {
+    return (direction === 'up' ? step.module.up : step.module.down) as NonNullable<Migration['down']>
+  }
+
+  /** Writes the bookkeeping of a finished step: the record of an applied migration, or its removal. */
+  private book(step: Step, direction: Direction, durationMs: number): void {
+    if (direction === 'up') this.ledger.record(step.migration.id, step.migration.checksum, durationMs)
+    else this.ledger.remove(step.migration.id)
+  }
+
+  private done(id: string, direction: Direction, durationMs: number): MigrationResult {
+    return { id, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs }
+  }
+
+  private async runInTransaction(unit: readonly Step[], direction: Direction): Promise<void> {
     const foreignKeysOff = unit.some((u) => u.module.foreignKeys === false)
     const foreignKeysWere = (this.db.pragma('foreign_keys', { simple: true }) as number) === 1
     if (foreignKeysOff && foreignKeysWere) this.db.pragma('foreign_keys = OFF') // only honoured outside a transaction
     try {
       await this.beginWhenNoLease()
       failpoint('after-begin')
-      const applied = new Set(this.ledger.read().map((r) => migrationId(r.name)))
-      const todo = unit.filter((u) => !applied.has(u.migration.id)) // another runner may have applied some meanwhile
+      // Read again under the write lock: another runner may have done some of this meanwhile.
+      const recorded = new Set(this.ledger.appliedIds())
+      const todo = unit.filter((u) => recorded.has(u.migration.id) === (direction === 'down'))
       const violationsBefore = foreignKeysOff ? this.foreignKeyViolations() : new Set<string>()
       const done: MigrationResult[] = []
-      for (const [index, item] of todo.entries()) {
+      for (const [index, step] of todo.entries()) {
         const savepoint = `gulp_sqlite_migrate_${index}`
         this.db.exec(`SAVEPOINT ${savepoint}`)
         const t0 = performance.now()
         try {
-          await item.module.up(guardedDatabase(this.db))
+          this.options.onEvent?.({ type: 'migration-start', id: step.migration.id, direction })
+          await this.fn(step, direction)(guardedDatabase(this.db))
+          this.options.onEvent?.({ type: 'migration-end', id: step.migration.id, direction })
           failpoint('after-up')
-          this.assertStillInTransaction(item)
-          if (foreignKeysOff) this.assertNoNewViolations(item, violationsBefore)
-          this.ledger.record(item.migration.id, item.migration.checksum, performance.now() - t0)
+          this.assertStillInTransaction(step)
+          if (foreignKeysOff) this.assertNoNewViolations(violationsBefore)
+          this.book(step, direction, performance.now() - t0)
           failpoint('after-record')
           this.db.exec(`RELEASE ${savepoint}`)
         } catch (error) {
@@ -240,33 +360,39 @@ class Runner {
           if (keepEarlier) this.db.exec('COMMIT')
           else if (this.db.inTransaction) this.db.exec('ROLLBACK')
           this.results.push(...(keepEarlier ? done : done.map((d) => ({ ...d, status: 'rolled-back' as const }))))
-          this.fail(item, error, durationMs, todo.slice(index + 1), keepEarlier ? undefined : done)
+          this.emitDone(keepEarlier ? done : [])
+          this.fail(step, direction, error, durationMs, todo.slice(index + 1), keepEarlier ? undefined : done)
         }
-        const result: MigrationResult = { id: item.migration.id, direction: 'up', status: 'applied', durationMs: performance.now() - t0 }
-        done.push(result)
+        done.push(this.done(step.migration.id, direction, performance.now() - t0))
       }
       failpoint('before-commit')
       this.db.exec('COMMIT')
       this.results.push(...done)
-      for (const d of done) this.options.onEvent?.({ type: 'applied', id: d.id, durationMs: d.durationMs })
+      this.emitDone(done)
     } finally {
       if (this.db.inTransaction) this.db.exec('ROLLBACK')
       if (foreignKeysOff && foreignKeysWere) this.db.pragma('foreign_keys = ON')
     }
   }
 
-  private async applyOutsideTransaction(item: Loaded): Promise<void> {
+  private emitDone(results: readonly MigrationResult[]): void {
+    for (const r of results) this.options.onEvent?.({ type: r.direction === 'up' ? 'applied' : 'reverted', id: r.id, durationMs: r.durationMs })
+  }
+
+  private async runOutsideTransaction(step: Step, direction: Direction): Promise<void> {
     await this.beginWhenNoLease()
-    if (this.ledger.isRecorded(item.migration.id)) {
-      this.db.exec('COMMIT')
+    if (this.ledger.appliedIds().includes(step.migration.id) !== (direction === 'down')) {
+      this.db.exec('COMMIT') // another runner did it meanwhile
       return
     }
-    this.leases.take(this.owner, item.migration.id, this.options.leaseTtlMs ?? DEFAULTS.leaseTtlMs)
+    this.leases.take(this.owner, step.migration.id, this.options.leaseTtlMs ?? DEFAULTS.leaseTtlMs)
     this.db.exec('COMMIT')
     failpoint('after-lease')
     const t0 = performance.now()
     try {
-      await item.module.up(this.db)
+      this.options.onEvent?.({ type: 'migration-start', id: step.migration.id, direction })
+      await this.fn(step, direction)(this.db)
+      this.options.onEvent?.({ type: 'migration-end', id: step.migration.id, direction })
       if (this.db.inTransaction) {
         this.db.exec('ROLLBACK')
         throw new Error('the migration left a transaction open; it was rolled back. Commit or roll back every transaction it starts')
@@ -274,31 +400,41 @@ class Runner {
     } catch (error) {
       const durationMs = performance.now() - t0
       await this.writeTransaction(() => this.leases.release(this.owner))
-      this.fail(item, error, durationMs, [], undefined, 'it ran outside a transaction, so statements before the failure may have stayed applied; check the database before running it again')
+      this.fail(step, direction, error, durationMs, [], undefined, 'it ran outside a transaction, so statements before the failure may have stayed applied; check the database before running it again')
     }
     const durationMs = performance.now() - t0
     await this.writeTransaction(() => {
-      this.ledger.record(item.migration.id, item.migration.checksum, durationMs)
+      this.book(step, direction, durationMs)
       this.leases.release(this.owner)
     })
-    this.results.push({ id: item.migration.id, direction: 'up', status: 'applied', durationMs })
-    this.options.onEvent?.({ type: 'applied', id: item.migration.id, durationMs })
+    const result = this.done(step.migration.id, direction, durationMs)
+    this.results.push(result)
+    this.emitDone([result])
   }
 
-  private fail(item: Loaded, error: unknown, durationMs: number, notRun: readonly Loaded[], rolledBack?: readonly MigrationResult[], note?: string): never {
+  private fail(
+    step: Step,
+    direction: Direction,
+    error: unknown,
+    durationMs: number,
+    notRun: readonly Step[],
+    rolledBack?: readonly MigrationResult[],
+    note?: string,
+  ): never {
     const cause = describeThrown(translateSqliteError(error, this.options.databaseLabel ?? this.db.name, this.busyTimeoutMs))
-    this.results.push({ id: item.migration.id, direction: 'up', status: 'failed', durationMs, error: cause })
-    for (const n of notRun) this.results.push({ id: n.migration.id, direction: 'up', status: 'not-run', durationMs: 0 })
-    const applied = this.results.filter((r) => r.status === 'applied').length
+    this.results.push({ id: step.migration.id, direction, status: 'failed', durationMs, error: cause })
+    for (const n of notRun) this.results.push({ id: n.migration.id, direction, status: 'not-run', durationMs: 0 })
+    const kept = this.results.filter((r) => r.status === 'applied' || r.status === 'reverted').length
+    const verb = direction === 'up' ? 'applied' : 'rolled back'
     const parts = [
-      `Migration ${item.migration.source} failed: ${cause}`,
+      `Migration ${step.migration.source}${direction === 'down' ? ' (down)' : ''} failed: ${cause}`,
       note ?? 'it was rolled back completely',
       rolledBack && rolledBack.length > 0
-        ? `the ${rolledBack.length} migration(s) before it in the same transaction were rolled back too`
-        : applied > 0
-          ? `${applied} migration(s) before it stay applied`
+        ? `the ${rolledBack.length} migration(s) before it in the same transaction were undone too`
+        : kept > 0
+          ? `${kept} migration(s) before it stay ${verb}`
           : undefined,
-      'later migrations were not run. Fix it and run gulp migrate again',
+      `${direction === 'up' ? 'later migrations were not run' : 'older migrations were not rolled back'}. Fix it and run the command again`,
     ]
     throw new MigrationRunError(parts.filter(Boolean).join('; ') + '.', this.results, error)
   }
@@ -344,20 +480,20 @@ class Runner {
     }
   }
 
-  private assertStillInTransaction(item: Loaded): void {
+  private assertStillInTransaction(step: Step): void {
     if (!this.db.inTransaction) {
       throw new Error(
-        `${item.migration.source} ended the runner's transaction (COMMIT or ROLLBACK). Remove it, or export \`const transaction = false\` to manage transactions yourself`,
+        `${step.migration.source} ended the runner's transaction (COMMIT or ROLLBACK). Remove it, or export \`const transaction = false\` to manage transactions yourself`,
       )
     }
   }
 
   private foreignKeyViolations(): Set<string> {
-    const rows = this.db.pragma('foreign_key_check') as Array<{ table: string; rowid: number | null; parent: string; fkid: number }>
+    const rows = this.db.pragma('foreign_key_check') as Array<{ table: string; rowid: number | null; parent: string }>
     return new Set(rows.map((r) => `${r.table} row ${r.rowid ?? '?'} references a missing row in ${r.parent}`))
   }
 
-  private assertNoNewViolations(item: Loaded, before: ReadonlySet<string>): void {
+  private assertNoNewViolations(before: ReadonlySet<string>): void {
     const added = [...this.foreignKeyViolations()].filter((v) => !before.has(v))
     if (added.length > 0) {
       throw new Error(

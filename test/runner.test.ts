@@ -58,7 +58,7 @@ describe('runner', () => {
 
     it('atomic: all pending migrations or none', async () => {
       const error = await rejection(apply({ transactionMode: 'atomic' }))
-      assert.match(error.message, /the 1 migration\(s\) before it in the same transaction were rolled back too/)
+      assert.match(error.message, /the 1 migration\(s\) before it in the same transaction were undone too/)
       assert.deepEqual(recorded(), [])
       assert.deepEqual(tables(), [])
     })

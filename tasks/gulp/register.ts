@@ -1,19 +1,26 @@
 /**
- * The gulp wiring: turns options into named tasks. Everything here is glue; decisions live in `core/`,
- * files and SQLite in `io/` and `runner.ts`.
+ * The gulp wiring: turns options and flags into named tasks. Everything here is glue; decisions live in
+ * `core/`, files and SQLite in `io/`, `runner.ts`, `status.ts` and `rehearse.ts`.
  */
 import type { TaskFunction } from 'gulp'
+import type { Database } from 'better-sqlite3'
+import { existsSync } from 'node:fs'
 import { relative } from 'node:path'
+import { MigrateError } from '../errors'
+import { backupDatabase, backupPath } from '../io/backup'
 import { compileMigrations, writeCommonJsMarker } from '../io/compile'
 import { openDatabase } from '../io/database'
 import { LeaseStore, describeLease, leaseHealth } from '../io/lease'
 import { Ledger } from '../io/ledger'
 import { listCompiledMigrations } from '../io/migration-files'
 import { createMigration } from '../io/new-migration'
-import { applyMigrations, checkedPlan, type TransactionMode } from '../runner'
-import { MigrateError } from '../errors'
+import { writeSchemaFile } from '../io/schema'
 import { DEFAULT_OPTIONS, resolveDatabasePath, resolvePaths, type MigrationTaskOptions } from '../options'
+import { dryRun, verifyDownPaths } from '../rehearse'
+import { applyMigrations, checkedPlan, rollbackMigrations, type ApplyOptions, type RunEvent, type RunResult, type TransactionMode } from '../runner'
+import { checkStatus, migrationStatus } from '../status'
 import { parseFlags, type Flags } from './flags'
+import { renderDryRun, renderStatus, renderVerify } from './render'
 import { formatMs, info, plural, toPluginError, warn } from './report'
 
 /** The part of gulp the tasks need; pass the `gulp` module your gulpfile imports. */
@@ -22,16 +29,23 @@ export interface GulpLike {
   series(...tasks: TaskFunction[]): TaskFunction
 }
 
-export type MigrationTaskName =
-  | 'migration:new'
-  | 'migrate'
-  | 'migrate:compile'
-  | 'migrate:marker'
-  | 'migrate:apply'
-  | 'migrate:build'
-  | 'migrate:repair'
-  | 'migrate:unlock'
+export const TASK_NAMES = [
+  'migration:new',
+  'migrate',
+  'migrate:compile',
+  'migrate:marker',
+  'migrate:build',
+  'migrate:apply',
+  'migrate:status',
+  'migrate:check',
+  'migrate:down',
+  'migrate:redo',
+  'migrate:verify',
+  'migrate:repair',
+  'migrate:unlock',
+] as const
 
+export type MigrationTaskName = (typeof TASK_NAMES)[number]
 export type MigrationTasks = Record<MigrationTaskName, TaskFunction>
 
 function named(name: string, body: () => Promise<void> | void): TaskFunction {
@@ -46,6 +60,22 @@ function named(name: string, body: () => Promise<void> | void): TaskFunction {
   return task
 }
 
+/** Prints run events as they happen: one line per migration with its time. */
+function progress(): (event: RunEvent) => void {
+  let waited = false
+  return (event) => {
+    if (event.type === 'applied') info(`Applied ${event.id} (${formatMs(event.durationMs)})`)
+    else if (event.type === 'reverted') info(`Rolled back ${event.id} (${formatMs(event.durationMs)})`)
+    else if (event.type === 'checksums-recorded') info(`Recorded checksums of ${plural(event.ids.length, 'migration')} adopted from the earlier runner (they had none)`)
+    else if (event.type === 'baselined') info(`Baseline: recorded ${plural(event.ids.length, 'migration')} as applied without running them (${event.ids.at(-1)})`)
+    else if (event.type === 'lease-broken') warn(event.reason)
+    else if (event.type === 'waiting' && !waited) {
+      waited = true
+      info(event.reason)
+    }
+  }
+}
+
 /**
  * Creates the migration tasks without registering them.
  *
@@ -54,79 +84,171 @@ function named(name: string, body: () => Promise<void> | void): TaskFunction {
  * import gulp from 'gulp'
  * import { migrationTasks } from 'gulp-sqlite-migrate'
  * const tasks = migrationTasks(gulp, { migrationsDir: 'db/migrations', database: 'var/app.sqlite3' })
- * gulp.task('migrate', tasks.migrate)
+ * gulp.task('db:migrate', tasks.migrate)
  * ```
  */
 export function migrationTasks(gulp: Pick<GulpLike, 'series'>, options: MigrationTaskOptions = {}, argv?: readonly string[]): MigrationTasks {
   const prefix = options.taskPrefix ?? ''
+  const table = options.table ?? DEFAULT_OPTIONS.table
   const paths = () => resolvePaths(options)
   const flags = (): Flags => parseFlags(argv ?? process.argv.slice(2))
-  const busyTimeout = (f: Flags) => f.busyTimeoutMs ?? options.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs
+  const busyTimeoutMs = (f: Flags) => f.busyTimeoutMs ?? options.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs
   const transactionMode = (f: Flags): TransactionMode =>
     f.atomic ? 'atomic' : f.transactionPerMigration ? 'each' : (options.transactionMode ?? DEFAULT_OPTIONS.transactionMode)
-  const table = options.table ?? DEFAULT_OPTIONS.table
+  const databasePath = (f: Flags) => resolveDatabasePath(options, f.db)
+  const label = (path: string) => relative(process.cwd(), path) || path
+  const runOptions = (f: Flags): ApplyOptions => ({
+    table,
+    allowOutOfOrder: f.allowOutOfOrder,
+    allowMissing: f.allowMissing,
+    transactionMode: transactionMode(f),
+    busyTimeoutMs: busyTimeoutMs(f),
+    databaseLabel: label(databasePath(f)),
+    to: f.to,
+    baseline: f.baseline,
+    onEvent: progress(),
+  })
+  const task = (name: MigrationTaskName, body: () => Promise<void> | void) => named(`${prefix}${name}`, body)
 
-  /** Opens the database for the duration of `body`. */
-  async function withDatabase<T>(f: Flags, body: (db: ReturnType<typeof openDatabase>, label: string) => Promise<T> | T): Promise<T> {
-    const path = resolveDatabasePath(options, f.db)
-    const label = relative(process.cwd(), path) || path
-    const db = openDatabase(path, { busyTimeoutMs: busyTimeout(f) })
+  async function withDatabase<T>(f: Flags, body: (db: Database) => Promise<T> | T): Promise<T> {
+    const db = openDatabase(databasePath(f), { busyTimeoutMs: busyTimeoutMs(f) })
     try {
-      return await body(db, label)
+      return await body(db)
     } finally {
       db.close()
     }
   }
 
-  const newMigration = named(`${prefix}migration:new`, () => {
+  /** Keeps schema.sql in step with the database; a failure to write it is a warning, never a failed deploy. */
+  function dumpSchema(db: Database): void {
+    const file = paths().schemaFile
+    if (!file) return
+    try {
+      writeSchemaFile(db, table, file, new Ledger(db, table).appliedIds().at(-1))
+    } catch (error) {
+      warn(`Could not write ${label(file)}: ${(error as Error).message}`)
+    }
+  }
+
+  function summary(result: RunResult, verb: 'Applied' | 'Rolled back', database: string): void {
+    const n = result.results.filter((r) => r.status === 'applied' || r.status === 'reverted').length
+    info(n === 0 && verb === 'Applied' ? `Database is up to date (${database})` : `${verb} ${plural(n, 'migration')} in ${formatMs(result.durationMs)} (${database})`)
+  }
+
+  const newMigration = task('migration:new', () => {
     const file = createMigration({ sourceDir: paths().sourceDir, name: flags().name, template: options.template })
     info(`Created ${file}`)
   })
 
-  const compile = named(`${prefix}migrate:compile`, async () => {
+  const compile = task('migrate:compile', async () => {
     const { sourceDir, distDir, tsconfig } = paths()
     const result = await compileMigrations({ sourceDir, distDir, tsconfig })
     if (result.compiled.length > 0) info(`Compiled ${plural(result.compiled.length, 'migration')} in ${formatMs(result.durationMs)}`)
     if (result.removed.length > 0) info(`Removed stale output of deleted source(s): ${result.removed.join(', ')}`)
   })
 
-  const marker = named(`${prefix}migrate:marker`, () => writeCommonJsMarker(paths().distDir))
+  const marker = task('migrate:marker', () => writeCommonJsMarker(paths().distDir))
 
-  const apply = named(`${prefix}migrate:apply`, async () => {
+  const apply = task('migrate:apply', async () => {
     const f = flags()
     const available = listCompiledMigrations(paths())
-    await withDatabase(f, async (db, label) => {
-      let waited = false
+    const path = databasePath(f)
+    if (f.dryRun) {
+      for (const line of renderDryRun(await dryRun(path, available, { ...runOptions(f), onEvent: undefined }))) info(line)
+      return
+    }
+    await withDatabase(f, async (db) => {
       const result = await applyMigrations(db, available, {
-        table,
-        allowOutOfOrder: f.allowOutOfOrder,
-        allowMissing: f.allowMissing,
-        transactionMode: transactionMode(f),
-        busyTimeoutMs: busyTimeout(f),
-        databaseLabel: label,
-        onEvent(event) {
-          if (event.type === 'applied') info(`Applied ${event.id} (${formatMs(event.durationMs)})`)
-          else if (event.type === 'checksums-recorded') {
-            info(`Recorded checksums of ${plural(event.ids.length, 'migration')} adopted from the earlier runner (they had none)`)
-          } else if (event.type === 'lease-broken') warn(event.reason)
-          else if (!waited) {
-            waited = true
-            info(event.reason)
-          }
-        },
+        ...runOptions(f),
+        beforeChanges:
+          f.backup || options.backup
+            ? async () => info(`Backed up ${label(path)} to ${label(await backupDatabase(db, backupPath(path)))} before applying`)
+            : undefined,
       })
-      const applied = result.results.filter((r) => r.status === 'applied').length
-      info(applied === 0 ? `Database is up to date (${label})` : `Applied ${plural(applied, 'migration')} in ${formatMs(result.durationMs)} (${label})`)
+      summary(result, 'Applied', label(path))
+      dumpSchema(db)
     })
   })
 
-  const repair = named(`${prefix}migrate:repair`, async () => {
+  const status = task('migrate:status', () => {
+    const f = flags()
+    const path = databasePath(f)
+    const db = existsSync(path) ? openDatabase(path, { busyTimeoutMs: busyTimeoutMs(f), readonly: true }) : undefined
+    try {
+      const report = migrationStatus(db, { ...paths(), table })
+      if (f.json) process.stdout.write(JSON.stringify({ database: label(path), ...report }, null, 2) + '\n')
+      else for (const line of renderStatus(report, label(path))) info(line)
+    } finally {
+      db?.close()
+    }
+  })
+
+  const check = task('migrate:check', () => {
+    const f = flags()
+    const path = databasePath(f)
+    const db = existsSync(path) ? openDatabase(path, { busyTimeoutMs: busyTimeoutMs(f), readonly: true }) : undefined
+    try {
+      const { schemaFile } = paths()
+      const verdict = checkStatus(migrationStatus(db, { ...paths(), table, schemaFile }))
+      if (verdict.problems.length === 0) {
+        info(`Migrations are up to date (${label(path)})`)
+        return
+      }
+      // gulp-cli always exits 1 on a failed task; the exit code says which kind of problem this is.
+      process.once('exit', () => {
+        process.exitCode = verdict.exitCode
+      })
+      throw new MigrateError(
+        'DRIFT',
+        `migrate:check failed (exit code ${verdict.exitCode}): ${verdict.problems.map((p) => p.message).join('; ')}.`,
+      )
+    } finally {
+      db?.close()
+    }
+  })
+
+  const down = task('migrate:down', async () => {
+    const f = flags()
+    await withDatabase(f, async (db) => {
+      const result = await rollbackMigrations(db, listCompiledMigrations(paths()), { ...runOptions(f), step: f.step, to: f.to, all: f.all || undefined })
+      summary(result, 'Rolled back', label(databasePath(f)))
+      dumpSchema(db)
+    })
+  })
+
+  const redo = task('migrate:redo', async () => {
+    const f = flags()
+    await withDatabase(f, async (db) => {
+      const available = listCompiledMigrations(paths())
+      const reverted = await rollbackMigrations(db, available, { ...runOptions(f), step: f.step ?? 1, to: undefined })
+      const newest = reverted.results.find((r) => r.status === 'reverted')?.id
+      const applied = await applyMigrations(db, available, { ...runOptions(f), to: newest, allowOutOfOrder: true })
+      summary(applied, 'Applied', label(databasePath(f)))
+      dumpSchema(db)
+    })
+  })
+
+  const verify = task('migrate:verify', async () => {
+    const f = flags()
+    const report = await verifyDownPaths(databasePath(f), listCompiledMigrations(paths()), { ...runOptions(f), onEvent: undefined })
+    for (const line of renderVerify(report)) info(line)
+    const failed = report.results.filter((r) => !r.ok)
+    if (failed.length > 0) {
+      throw new MigrateError(
+        'MIGRATION_FAILED',
+        `${plural(failed.length, 'migration')} do not roll back cleanly: ${failed.map((r) => r.id).join(', ')}. Fix their down functions (the diff above shows what differs).`,
+      )
+    }
+    if (report.results.length > 0) info(`Verified the down path of ${plural(report.results.length, 'migration')} on a copy; the database was not changed`)
+  })
+
+  const repair = task('migrate:repair', async () => {
     const f = flags()
     const available = listCompiledMigrations(paths())
     await withDatabase(f, (db) => {
       const plan = checkedPlan(db, available, { table, allowMissing: true, allowOutOfOrder: true, acceptChanged: true })
-      const only = typeof f.name === 'string' ? f.name : undefined
-      const ids = plan.changed.filter((id) => only === undefined || id === only || `${id}.ts` === only)
+      const only = typeof f.name === 'string' ? f.name.replace(/\.[jt]s$/, '') : undefined
+      const ids = plan.changed.filter((id) => only === undefined || id === only)
       if (only !== undefined && ids.length === 0) {
         throw new MigrateError('DRIFT', `${only} is not an applied migration whose source changed; nothing was repaired.`)
       }
@@ -138,16 +260,11 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series'>, options: Migratio
     })
   })
 
-  const unlock = named(`${prefix}migrate:unlock`, async () => {
+  const unlock = task('migrate:unlock', async () => {
     const f = flags()
     await withDatabase(f, (db) => {
       const ledger = new Ledger(db, table)
-      const leases = new LeaseStore(db, ledger.lockTable)
-      if (!ledger.exists() || ledger.needsSetup()) {
-        info('No lease to release')
-        return
-      }
-      const lease = leases.current()
+      const lease = ledger.needsSetup() ? undefined : new LeaseStore(db, ledger.lockTable).current()
       if (!lease) {
         info('No lease to release')
         return
@@ -158,21 +275,26 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series'>, options: Migratio
           `The lease is held by a running process: ${describeLease(lease)}. Wait for it to finish; use --force only if you are sure it is not running.`,
         )
       }
-      db.transaction(() => leases.release()).immediate()
+      db.transaction(() => new LeaseStore(db, ledger.lockTable).release()).immediate()
       info(`Released the lease of ${describeLease(lease)}. Check what that migration changed before running gulp migrate again.`)
     })
   })
 
   const build = gulp.series(compile, marker)
-  const migrate = gulp.series(compile, marker, apply)
+  const compiled = (t: TaskFunction) => gulp.series(compile, marker, t)
   return {
     'migration:new': newMigration,
-    migrate,
+    migrate: compiled(apply),
     'migrate:compile': compile,
     'migrate:marker': marker,
-    'migrate:apply': apply,
     'migrate:build': build,
-    'migrate:repair': repair,
+    'migrate:apply': apply,
+    'migrate:status': status,
+    'migrate:check': check,
+    'migrate:down': compiled(down),
+    'migrate:redo': compiled(redo),
+    'migrate:verify': compiled(verify),
+    'migrate:repair': compiled(repair),
     'migrate:unlock': unlock,
   }
 }
@@ -194,6 +316,8 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series'>, options: Migratio
 export function registerMigrationTasks(gulp: GulpLike, options: MigrationTaskOptions = {}): MigrationTasks {
   const tasks = migrationTasks(gulp, options)
   const prefix = options.taskPrefix ?? ''
-  for (const [name, fn] of Object.entries(tasks)) gulp.task(`${prefix}${name}`, fn)
+  for (const name of TASK_NAMES) gulp.task(`${prefix}${name}`, tasks[name])
   return tasks
 }
+
+

@@ -7,6 +7,8 @@ import { MigrateError } from '../errors'
 export interface OpenDatabaseOptions {
   /** How long to wait for another connection's write lock, in milliseconds. */
   readonly busyTimeoutMs: number
+  /** Open without write access (and never create the file). */
+  readonly readonly?: boolean
 }
 
 export function openDatabase(path: string, options: OpenDatabaseOptions): Database.Database {
@@ -23,7 +25,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Databa
     )
   }
   try {
-    mkdirSync(dirname(path), { recursive: true })
+    if (!options.readonly) mkdirSync(dirname(path), { recursive: true })
   } catch (error) {
     throw new MigrateError(
       'DATABASE_OPEN_FAILED',
@@ -33,7 +35,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Databa
   }
   let db: Database.Database
   try {
-    db = new Database(path, { timeout: options.busyTimeoutMs })
+    db = new Database(path, { timeout: options.busyTimeoutMs, readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
   } catch (error) {
     throw translateSqliteError(error, path, options.busyTimeoutMs)
   }

@@ -79,13 +79,20 @@ export class Ledger {
       .run(`${id}.ts`, checksum, Math.round(durationMs))
   }
 
+  /** Deletes the record of a rolled-back migration (under any of the names it may have been recorded as). */
+  remove(id: string): void {
+    this.db.prepare(`DELETE FROM ${this.table} WHERE name IN (?, ?, ?)`).run(id, `${id}.ts`, `${id}.js`)
+  }
+
+  /** Applied ids in the order they were applied. */
+  appliedIds(): string[] {
+    return [...new Set(this.read().map((row) => migrationId(row.name)))]
+  }
+
   setChecksum(id: string, checksum: string): void {
     this.db.prepare(`UPDATE ${this.table} SET checksum = ? WHERE name IN (?, ?, ?)`).run(checksum, id, `${id}.ts`, `${id}.js`)
   }
 
-  isRecorded(id: string): boolean {
-    return this.read().some((row) => migrationId(row.name) === id)
-  }
 
   private columns(): Set<string> {
     const rows = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(this.table.slice(1, -1)) as Array<{ name: string }>

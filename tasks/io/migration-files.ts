@@ -55,6 +55,20 @@ export function listSourceFiles(sourceDir: string): string[] {
   return sources.sort((a, b) => compareMigrationIds(migrationId(a), migrationId(b)))
 }
 
+export interface SourceMigration extends AvailableMigration {
+  readonly checksum: string
+  /** Path relative to the working directory, for messages. */
+  readonly source: string
+}
+
+/** The `.ts` sources with their checksums, in order: what the next compile will produce. */
+export function listSourceMigrations(sourceDir: string): SourceMigration[] {
+  return listSourceFiles(sourceDir).map((fileName) => {
+    const path = join(sourceDir, fileName)
+    return { id: migrationId(fileName), checksum: migrationChecksum(readFileSync(path)), source: relative(process.cwd(), path) }
+  })
+}
+
 /**
  * The compiled migrations in `distDir` (files matching `^\d{3,}_.*\.js$`), ordered, with the checksum of the
  * source each was compiled from. A compiled file that the compile manifest does not list has no source: it is

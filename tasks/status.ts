@@ -1,0 +1,68 @@
+/**
+ * Where each migration stands, from the sources (not the compiled output, so status works before a compile)
+ * and the migrations table. Reads only: the database is never created or written.
+ */
+import type { Database } from 'better-sqlite3'
+import { existsSync, readdirSync } from 'node:fs'
+import { checkProblems, type CheckProblem } from './core/check'
+import { isCompiledMigrationFile, migrationId } from './core/migration-name'
+import { planMigrations, type MigrationState } from './core/plan'
+import { Ledger } from './io/ledger'
+import { readManifest } from './io/manifest'
+import { listSourceMigrations, type MigrationFolders } from './io/migration-files'
+import { schemaFileIsCurrent } from './io/schema'
+
+export interface StatusEntry {
+  readonly id: string
+  readonly state: MigrationState
+  readonly appliedAt: string | null
+  readonly durationMs: number | null
+  readonly source: string | null
+}
+
+export interface StatusReport {
+  readonly migrations: readonly StatusEntry[]
+  /** Compiled files with no source, or compiled from a different version of their source. */
+  readonly stale: readonly string[]
+  /** Whether schema.sql matches the database; `undefined` when not checked. */
+  readonly schemaCurrent?: boolean
+}
+
+export interface StatusOptions extends MigrationFolders {
+  readonly table?: string
+  /** Compare this schema.sql with the database. */
+  readonly schemaFile?: string
+}
+
+/** `db` may be `undefined` for a database that does not exist yet: everything is then pending. */
+export function migrationStatus(db: Database | undefined, options: StatusOptions): StatusReport {
+  const table = options.table ?? 'migrations'
+  const sources = listSourceMigrations(options.sourceDir)
+  const rows = db ? new Ledger(db, table).read() : []
+  const plan = planMigrations(sources, rows, { allowOutOfOrder: false })
+  const sourceById = new Map(sources.map((s) => [s.id, s]))
+  const migrations = plan.entries.map((e) => ({ ...e, source: sourceById.get(e.id)?.source ?? null }))
+
+  const manifest = readManifest(options.distDir)
+  const compiled = existsSync(options.distDir) ? readdirSync(options.distDir).filter(isCompiledMigrationFile).map(migrationId) : []
+  const stale = compiled.filter((id) => {
+    const source = sourceById.get(id)
+    return !source || (manifest !== undefined && manifest.migrations[id] !== source.checksum)
+  })
+  const last = rows.length > 0 ? migrationId(rows[rows.length - 1].name) : undefined
+  const schemaCurrent = db && options.schemaFile && rows.length > 0 ? schemaFileIsCurrent(db, table, options.schemaFile, last) ?? false : undefined
+  return { migrations, stale, schemaCurrent }
+}
+
+/** The CI gate over a status report: problems and the exit code for the worst kind. */
+export function checkStatus(report: StatusReport): { problems: CheckProblem[]; exitCode: number } {
+  const ids = (state: MigrationState) => report.migrations.filter((m) => m.state === state).map((m) => m.id)
+  return checkProblems({
+    pending: ids('pending'),
+    changed: ids('changed'),
+    missing: ids('missing'),
+    outOfOrder: ids('out-of-order'),
+    stale: report.stale,
+    schemaCurrent: report.schemaCurrent,
+  })
+}
