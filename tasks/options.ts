@@ -30,6 +30,8 @@ export interface MigrationTaskOptions {
   readonly backup?: boolean
   /** Template file for `migration:new`. Default: the built-in template. */
   readonly template?: string
+  /** How long `migrate:watch` waits after a change for more changes before it runs, in milliseconds. Default 50. */
+  readonly watchDelayMs?: number
   /** Prefix of the registered task names (`migrate`, `migrate:status`, ...). Default none. */
   readonly taskPrefix?: string
 }
@@ -47,6 +49,7 @@ export const DEFAULT_OPTIONS = {
   table: 'migrations',
   busyTimeoutMs: 10_000,
   transactionMode: 'batch',
+  watchDelayMs: 50,
 } as const
 
 export function resolvePaths(options: MigrationTaskOptions, cwd = process.cwd()): ResolvedPaths {

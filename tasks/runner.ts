@@ -59,12 +59,17 @@ export interface ApplyOptions extends RunOptions {
   readonly baseline?: string
   /** Called once before the first migration runs, when there is one (e.g. to take a backup). */
   readonly beforeChanges?: () => Promise<void>
+  /** Go on although applied migrations changed (they are left alone). For watch mode; never for deploys. Default `false`. */
+  readonly acceptChanged?: boolean
 }
 
-export interface RollbackOptions extends RunOptions, RollbackTarget {}
+export interface RollbackOptions extends RunOptions, RollbackTarget {
+  /** Modules to use instead of loading the files, by id: watch mode keeps the versions it applied. */
+  readonly loaded?: ReadonlyMap<string, Migration>
+}
 
 export type RunEvent =
-  | { readonly type: 'applied' | 'reverted'; readonly id: string; readonly durationMs: number }
+  | { readonly type: 'applied' | 'reverted' | 'redone'; readonly id: string; readonly durationMs: number }
   | { readonly type: 'migration-start' | 'migration-end'; readonly id: string; readonly direction: Direction }
   | { readonly type: 'checksums-recorded' | 'baselined'; readonly ids: readonly string[] }
   | { readonly type: 'waiting' | 'lease-broken'; readonly reason: string }
@@ -110,7 +115,7 @@ const DEFAULTS = { table: 'migrations', transactionMode: 'batch', busyTimeoutMs:
 export function checkedPlan(
   db: Database,
   available: readonly CompiledMigration[],
-  options: ApplyOptions & { readonly acceptChanged?: boolean } = {},
+  options: ApplyOptions = {},
 ): Plan {
   const ledger = new Ledger(db, options.table ?? DEFAULTS.table)
   const plan = planMigrations(available, ledger.read(), options)
@@ -179,6 +184,12 @@ export async function rollbackMigrations(db: Database, available: readonly Compi
     const problems: string[] = []
     const steps: Step[] = []
     for (const id of selection.ids) {
+      const kept = options.loaded?.get(id)
+      if (kept) {
+        if (typeof kept.down !== 'function') problems.push(`${id} has no down`)
+        else steps.push({ migration: byId.get(id) ?? { id, checksum: null, file: '', source: `${id}.ts` }, module: kept })
+        continue
+      }
       const migration = byId.get(id)
       if (!migration) problems.push(`${id} has no file (so no down)`)
       else if (plan.changed.includes(id)) problems.push(`${migration.source} changed after it was applied, so its down may not undo what ran (restore it, or accept it with \`gulp migrate:repair\`)`)
@@ -192,6 +203,34 @@ export async function rollbackMigrations(db: Database, available: readonly Compi
       throw new MigrateError('INVALID_MODULE', `Nothing was rolled back: ${problems.join('; ')}. Add the missing down functions, or roll back fewer migrations.`)
     }
     await runner.runSteps(steps, 'down')
+    return { checksumsRecorded: [], baselined: [] }
+  })
+}
+
+/**
+ * Replaces an applied migration by a new version of it, in one transaction: the `down` of the version that
+ * was applied (`applied`), the removal of its record, the new version's `up` and its record. If anything
+ * fails, the applied version stays as it was. Used by watch mode while a migration is being written.
+ */
+export async function replaceMigration(
+  db: Database,
+  migration: CompiledMigration,
+  applied: Migration,
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const runner = new Runner(db, options)
+  return runner.guard(async () => {
+    await runner.setup()
+    const next = loadMigration(migration)
+    for (const module of [applied, next]) {
+      if (module.transaction === false || module.foreignKeys === false) {
+        throw new MigrateError('INVALID_MODULE', `${migration.source} runs outside a transaction or with foreign keys off, so it is not redone automatically. Run \`gulp migrate:redo\`.`)
+      }
+    }
+    if (typeof applied.down !== 'function') {
+      throw new MigrateError('INVALID_MODULE', `${migration.source} changed, but the applied version has no down, so it cannot be redone. Roll back by hand or start a new database.`)
+    }
+    await runner.replace(migration, applied, next)
     return { checksumsRecorded: [], baselined: [] }
   })
 }
@@ -377,6 +416,30 @@ class Runner {
 
   private emitDone(results: readonly MigrationResult[]): void {
     for (const r of results) this.options.onEvent?.({ type: r.direction === 'up' ? 'applied' : 'reverted', id: r.id, durationMs: r.durationMs })
+  }
+
+  async replace(migration: CompiledMigration, applied: Migration, next: Migration): Promise<void> {
+    const t0 = performance.now()
+    await this.beginWhenNoLease()
+    try {
+      this.options.onEvent?.({ type: 'migration-start', id: migration.id, direction: 'down' })
+      await (applied.down as NonNullable<Migration['down']>)(guardedDatabase(this.db))
+      this.ledger.remove(migration.id)
+      this.options.onEvent?.({ type: 'migration-start', id: migration.id, direction: 'up' })
+      await next.up(guardedDatabase(this.db))
+      this.options.onEvent?.({ type: 'migration-end', id: migration.id, direction: 'up' })
+      this.assertStillInTransaction({ migration, module: next })
+      this.ledger.record(migration.id, migration.checksum, performance.now() - t0)
+      this.db.exec('COMMIT')
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK')
+      const cause = describeThrown(translateSqliteError(error, this.options.databaseLabel ?? this.db.name, this.busyTimeoutMs))
+      this.results.push({ id: migration.id, direction: 'up', status: 'failed', durationMs: performance.now() - t0, error: cause })
+      throw new MigrationRunError(`Redo of ${migration.source} failed: ${cause}; it was rolled back, so the version applied before stays applied. Fix it and save again (a redo runs the applied version's down first, so that down must undo its up).`, this.results, error)
+    }
+    const result = { id: migration.id, direction: 'up' as const, status: 'applied' as const, durationMs: performance.now() - t0 }
+    this.results.push(result)
+    this.options.onEvent?.({ type: 'redone', id: migration.id, durationMs: result.durationMs })
   }
 
   private async runOutsideTransaction(step: Step, direction: Direction): Promise<void> {

@@ -5,7 +5,7 @@
 import type { TaskFunction } from 'gulp'
 import type { Database } from 'better-sqlite3'
 import { existsSync } from 'node:fs'
-import { relative } from 'node:path'
+import { join, relative, sep } from 'node:path'
 import { MigrateError } from '../errors'
 import { backupDatabase, backupPath } from '../io/backup'
 import { compileMigrations, writeCommonJsMarker } from '../io/compile'
@@ -19,14 +19,25 @@ import { DEFAULT_OPTIONS, resolveDatabasePath, resolvePaths, type MigrationTaskO
 import { dryRun, verifyDownPaths } from '../rehearse'
 import { applyMigrations, checkedPlan, rollbackMigrations, type ApplyOptions, type RunEvent, type RunResult, type TransactionMode } from '../runner'
 import { checkStatus, migrationStatus } from '../status'
+import { WatchSession } from '../watch'
 import { parseFlags, type Flags } from './flags'
 import { renderDryRun, renderStatus, renderVerify } from './render'
-import { formatMs, info, plural, toPluginError, warn } from './report'
+import { error, formatMs, info, plural, toPluginError, warn } from './report'
 
 /** The part of gulp the tasks need; pass the `gulp` module your gulpfile imports. */
 export interface GulpLike {
   task(name: string, fn: TaskFunction): void
   series(...tasks: TaskFunction[]): TaskFunction
+  /** gulp's `watch`; needed by `migrate:watch` only. */
+  watch?(globs: string | string[], options: WatchOptions, task: TaskFunction): { close(): unknown; once(event: 'ready', listener: () => void): unknown }
+}
+
+/** The subset of gulp 5's watch options used here (glob-watcher 6 / chokidar 3). */
+export interface WatchOptions {
+  delay?: number
+  queue?: boolean
+  events?: string[]
+  ignoreInitial?: boolean
 }
 
 export const TASK_NAMES = [
@@ -43,6 +54,7 @@ export const TASK_NAMES = [
   'migrate:verify',
   'migrate:repair',
   'migrate:unlock',
+  'migrate:watch',
 ] as const
 
 export type MigrationTaskName = (typeof TASK_NAMES)[number]
@@ -87,7 +99,7 @@ function progress(): (event: RunEvent) => void {
  * gulp.task('db:migrate', tasks.migrate)
  * ```
  */
-export function migrationTasks(gulp: Pick<GulpLike, 'series'>, options: MigrationTaskOptions = {}, argv?: readonly string[]): MigrationTasks {
+export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options: MigrationTaskOptions = {}, argv?: readonly string[]): MigrationTasks {
   const prefix = options.taskPrefix ?? ''
   const table = options.table ?? DEFAULT_OPTIONS.table
   const paths = () => resolvePaths(options)
@@ -280,6 +292,36 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series'>, options: Migratio
     })
   })
 
+  const watchTask = task('migrate:watch', async () => {
+    if (!gulp.watch) throw new MigrateError('INVALID_MODULE', 'migrate:watch needs gulp.watch: pass the gulp module itself to registerMigrationTasks.')
+    const f = flags()
+    const { sourceDir, distDir, tsconfig } = paths()
+    const session = new WatchSession({
+      ...runOptions(f),
+      onEvent: undefined,
+      sourceDir,
+      distDir,
+      tsconfig,
+      databasePath: databasePath(f),
+      log: { info, warn, error },
+      afterChanges: dumpSchema,
+    })
+    await session.cycle() // migrate once, then on every change
+    const run: TaskFunction = async () => {
+      await session.cycle()
+    }
+    run.displayName = `${prefix}migrate:watch (change)`
+    const glob = join(sourceDir, '*.ts').split(sep).join('/')
+    const watcher = gulp.watch(glob, { delay: options.watchDelayMs ?? DEFAULT_OPTIONS.watchDelayMs, queue: true, events: ['add', 'change', 'unlink'] }, run)
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve())) // changes before 'ready' would be missed
+    info(`Watching ${label(sourceDir)}/*.ts for changes (Ctrl-C to stop)`)
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve())
+      process.once('SIGTERM', () => resolve())
+    })
+    await watcher.close()
+  })
+
   const build = gulp.series(compile, marker)
   const compiled = (t: TaskFunction) => gulp.series(compile, marker, t)
   return {
@@ -296,6 +338,7 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series'>, options: Migratio
     'migrate:verify': compiled(verify),
     'migrate:repair': compiled(repair),
     'migrate:unlock': unlock,
+    'migrate:watch': watchTask,
   }
 }
 

@@ -21,6 +21,10 @@ export function warn(message: string): void {
   log.warn(message)
 }
 
+export function error(message: string): void {
+  log.error(message)
+}
+
 /** A user-fixable error prints its message only; anything else is a bug and keeps its stack. */
 export function toPluginError(error: unknown): PluginError {
   if (error instanceof PluginError) return error
