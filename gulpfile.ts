@@ -6,7 +6,7 @@
  *   npx gulp migrate
  */
 import gulp from 'gulp'
-import { registerMigrationTasks } from './tasks'
+import { registerMigrationTasks } from 'gulp-sqlite-migrate' // this package itself, as built into lib/ by `npm ci` (prepare)
 
 registerMigrationTasks(gulp, {
   migrationsDir: 'migrations',

@@ -16,12 +16,8 @@ import { listCompiledMigrations } from '../io/migration-files'
 import { createMigration } from '../io/new-migration'
 import { writeSchemaFile } from '../io/schema'
 import { DEFAULT_OPTIONS, resolveDatabasePath, resolvePaths, type MigrationTaskOptions } from '../options'
-import { dryRun, verifyDownPaths } from '../rehearse'
 import { applyMigrations, checkedPlan, rollbackMigrations, type ApplyOptions, type RunEvent, type RunResult, type TransactionMode } from '../runner'
-import { checkStatus, migrationStatus } from '../status'
-import { WatchSession } from '../watch'
 import { parseFlags, type Flags } from './flags'
-import { renderDryRun, renderStatus, renderVerify } from './render'
 import { error, formatMs, info, plural, toPluginError, warn } from './report'
 
 /** The part of gulp the tasks need; pass the `gulp` module your gulpfile imports. */
@@ -166,6 +162,7 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
     const available = listCompiledMigrations(paths())
     const path = databasePath(f)
     if (f.dryRun) {
+      const [{ dryRun }, { renderDryRun }] = await Promise.all([import('../rehearse'), import('./render')])
       for (const line of renderDryRun(await dryRun(path, available, { ...runOptions(f), onEvent: undefined }))) info(line)
       return
     }
@@ -182,7 +179,8 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
     })
   })
 
-  const status = task('migrate:status', () => {
+  const status = task('migrate:status', async () => {
+    const [{ migrationStatus }, { renderStatus }] = await Promise.all([import('../status'), import('./render')])
     const f = flags()
     const path = databasePath(f)
     const db = existsSync(path) ? openDatabase(path, { busyTimeoutMs: busyTimeoutMs(f), readonly: true }) : undefined
@@ -195,7 +193,8 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
     }
   })
 
-  const check = task('migrate:check', () => {
+  const check = task('migrate:check', async () => {
+    const { checkStatus, migrationStatus } = await import('../status')
     const f = flags()
     const path = databasePath(f)
     const db = existsSync(path) ? openDatabase(path, { busyTimeoutMs: busyTimeoutMs(f), readonly: true }) : undefined
@@ -241,6 +240,7 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
   })
 
   const verify = task('migrate:verify', async () => {
+    const [{ verifyDownPaths }, { renderVerify }] = await Promise.all([import('../rehearse'), import('./render')])
     const f = flags()
     const report = await verifyDownPaths(databasePath(f), listCompiledMigrations(paths()), { ...runOptions(f), onEvent: undefined })
     for (const line of renderVerify(report)) info(line)
@@ -294,6 +294,7 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
 
   const watchTask = task('migrate:watch', async () => {
     if (!gulp.watch) throw new MigrateError('INVALID_MODULE', 'migrate:watch needs gulp.watch: pass the gulp module itself to registerMigrationTasks.')
+    const { WatchSession } = await import('../watch')
     const f = flags()
     const { sourceDir, distDir, tsconfig } = paths()
     const session = new WatchSession({

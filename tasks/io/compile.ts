@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import Vinyl from 'vinyl'
+import type Vinyl from 'vinyl'
 import type * as GulpTs from 'gulp-typescript'
 import type * as TypeScript from 'typescript'
 import { migrationChecksum } from '../core/checksum'
@@ -186,6 +186,7 @@ async function compileFiles(
   distDir: string,
   files: ReadonlyArray<{ id: string; contents: Buffer }>,
 ): Promise<void> {
+  const VinylFile = require('vinyl') as typeof Vinyl // only needed when something is compiled
   const diagnostics: Diagnostic[] = []
   const outputs: Vinyl[] = []
   await new Promise<void>((resolvePromise) => {
@@ -205,7 +206,7 @@ async function compileFiles(
     stream.on('error', () => undefined) // reported through the reporter above
     stream.on('end', () => resolvePromise())
     for (const { id, contents } of files) {
-      stream.write(new Vinyl({ cwd: process.cwd(), base: sourceDir, path: join(sourceDir, `${id}.ts`), contents }))
+      stream.write(new VinylFile({ cwd: process.cwd(), base: sourceDir, path: join(sourceDir, `${id}.ts`), contents }))
     }
     stream.end()
   })
