@@ -38,3 +38,4 @@ export { CHECK_EXIT_CODES, type CheckProblem, type CheckProblemKind } from './co
 export { migrationStatus, checkStatus, type StatusEntry, type StatusReport, type StatusOptions } from './status'
 export { dryRun, verifyDownPaths, type DryRunReport, type DryRunMigration, type VerifyReport, type VerifyResult } from './rehearse'
 export { backupDatabase, backupPath } from './io/backup'
+export { createMigratedDatabase, type MigratedDatabaseOptions } from './testing'
