@@ -38,6 +38,7 @@ export class TestProject {
       JSON.stringify({
         compilerOptions: {
           target: 'ES2022',
+          lib: ['ES2022'],
           module: 'commonjs',
           strict: true,
           skipLibCheck: true,
