@@ -26,7 +26,7 @@ import { listSourceFiles, type MigrationFolders } from './migration-files'
 export const DEFAULT_COMPILER_OPTIONS = {
   target: 'ES2022',
   // Without `lib`, ES2022 brings the DOM declarations (lib.dom.d.ts, ~1.4 MB) that migrations never use.
-  lib: ['ES2022'],
+  lib: ['ES2022'] as string[],
   module: 'commonjs',
   strict: true,
   skipLibCheck: true,
