@@ -87,6 +87,7 @@ function writeUmzug(dir: string, n: number): void {
   writeFileSync(
     join(dir, 'umzug.ts'),
     `import { Umzug } from 'umzug'
+import Database from 'better-sqlite3'
 const db = new Database(${JSON.stringify(join(dir, 'db.sqlite3'))})
 db.exec('CREATE TABLE IF NOT EXISTS umzug_meta (name TEXT PRIMARY KEY)')
 const umzug = new Umzug({
@@ -115,6 +116,7 @@ function writeKysely(dir: string, n: number): void {
   writeFileSync(
     join(dir, 'kysely.mjs'),
     `import { Kysely, SqliteDialect, Migrator, FileMigrationProvider } from 'kysely'
+import Database from 'better-sqlite3'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(${JSON.stringify(join(dir, 'db.sqlite3'))}) }) })

@@ -11,7 +11,7 @@
  * ```
  */
 export type { Database, Migration, MigrationFn } from './types'
-export { registerMigrationTasks, migrationTasks, TASK_NAMES, type GulpLike, type MigrationTaskName, type MigrationTasks } from './gulp/register'
+export { registerMigrationTasks, migrationTasks, TASK_NAMES, type GulpLike, type TaskFunction, type WatchOptions, type MigrationTaskName, type MigrationTasks } from './gulp/register'
 export { DEFAULT_OPTIONS, type MigrationTaskOptions } from './options'
 export {
   applyMigrations,
@@ -39,3 +39,4 @@ export { migrationStatus, checkStatus, type StatusEntry, type StatusReport, type
 export { dryRun, verifyDownPaths, type DryRunReport, type DryRunMigration, type VerifyReport, type VerifyResult } from './rehearse'
 export { backupDatabase, backupPath } from './io/backup'
 export { createMigratedDatabase, type MigratedDatabaseOptions } from './testing'
+export { compile, commonjsMarker, apply, type CompilePluginOptions, type ApplyPluginOptions, type CompiledMigrationFile } from './plugins'

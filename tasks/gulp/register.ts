@@ -2,7 +2,6 @@
  * The gulp wiring: turns options and flags into named tasks. Everything here is glue; decisions live in
  * `core/`, files and SQLite in `io/`, `runner.ts`, `status.ts` and `rehearse.ts`.
  */
-import type { TaskFunction } from 'gulp'
 import type { Database } from 'better-sqlite3'
 import { existsSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
@@ -20,10 +19,17 @@ import { applyMigrations, checkedPlan, rollbackMigrations, type ApplyOptions, ty
 import { parseFlags, type Flags } from './flags'
 import { error, formatMs, info, plural, toPluginError, warn } from './report'
 
+/**
+ * A gulp task function, as gulp 5 (undertaker) runs it: it signals completion through `done` or by what it
+ * returns (here always a promise). Declared here so the package's types do not need `@types/gulp`.
+ */
+export type TaskFunction = ((done: (error?: Error | null) => void) => void | PromiseLike<unknown>) & { displayName?: string; description?: string }
+
 /** The part of gulp the tasks need; pass the `gulp` module your gulpfile imports. */
 export interface GulpLike {
   task(name: string, fn: TaskFunction): void
-  series(...tasks: TaskFunction[]): TaskFunction
+  /** gulp's `series`; what it returns is a task function. */
+  series(...tasks: TaskFunction[]): unknown
   /** gulp's `watch`; needed by `migrate:watch` only. */
   watch?(globs: string | string[], options: WatchOptions, task: TaskFunction): { close(): unknown; once(event: 'ready', listener: () => void): unknown }
 }
@@ -323,8 +329,8 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
     await watcher.close()
   })
 
-  const build = gulp.series(compile, marker)
-  const compiled = (t: TaskFunction) => gulp.series(compile, marker, t)
+  const build = gulp.series(compile, marker) as TaskFunction
+  const compiled = (t: TaskFunction) => gulp.series(compile, marker, t) as TaskFunction
   return {
     'migration:new': newMigration,
     migrate: compiled(apply),

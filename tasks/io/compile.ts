@@ -118,9 +118,13 @@ function cachingTypeScript(ts: typeof TypeScript): typeof TypeScript {
   return Object.create(ts, { createCompilerHost: { value: createCompilerHost } }) as typeof TypeScript
 }
 
-/** One gulp-typescript project per configuration and process, reused so watch-mode rebuilds are incremental. */
-function projectFor(tsconfig: string | undefined): Project {
-  const key = tsconfig ?? '<defaults>'
+/**
+ * One gulp-typescript project per configuration, source folder and process, reused so watch-mode rebuilds are
+ * incremental. (gulp-typescript fixes a project's rootDir to the folder of its first compile, so a project is
+ * never shared between folders.)
+ */
+function projectFor(tsconfig: string | undefined, sourceDir: string): Project {
+  const key = `${tsconfig ?? '<defaults>'}\0${sourceDir}`
   let project = projects.get(key)
   if (!project) {
     // Loaded on first use: requiring gulp-typescript loads TypeScript (about 0.3 s).
@@ -174,7 +178,11 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
     .map(([id]) => id)
   const removed = removeStaleOutput(distDir, new Set(checksums.keys()))
 
-  if (changed.length > 0) await compileFiles(projectFor(tsconfig), sourceDir, distDir, changed.map((id) => ({ id, contents: contents.get(id) as Buffer })))
+  if (changed.length > 0) {
+    const VinylFile = require('vinyl') as typeof Vinyl // only needed when something is compiled
+    const inputs = changed.map((id) => new VinylFile({ cwd: process.cwd(), base: sourceDir, path: join(sourceDir, `${id}.ts`), contents: contents.get(id) }))
+    for (const output of await compileVinyl(inputs, tsconfig)) writeFileAtomic(join(distDir, output.relative), output.contents as Buffer)
+  }
 
   if (changed.length > 0 || removed.length > 0 || manifest?.compilerKey !== key) {
     writeManifest(distDir, { version: 1, compilerKey: key, migrations: Object.fromEntries(checksums) })
@@ -182,17 +190,16 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
   return { compiled: changed, removed, unchanged: sources.length - changed.length, durationMs: performance.now() - started }
 }
 
-async function compileFiles(
-  project: Project,
-  sourceDir: string,
-  distDir: string,
-  files: ReadonlyArray<{ id: string; contents: Buffer }>,
-): Promise<void> {
-  const VinylFile = require('vinyl') as typeof Vinyl // only needed when something is compiled
+/**
+ * Compiles TypeScript Vinyl files with the cached gulp-typescript project for `tsconfig` and returns the `.js`
+ * outputs. Throws a `MigrateError` listing every diagnostic as `file:line:col - error TSnnnn: message`;
+ * nothing is returned then (`noEmitOnError`).
+ */
+export async function compileVinyl(files: readonly Vinyl[], tsconfig: string | undefined): Promise<Vinyl[]> {
   const diagnostics: Diagnostic[] = []
   const outputs: Vinyl[] = []
   await new Promise<void>((resolvePromise) => {
-    const stream = project({
+    const stream = projectFor(tsconfig, files[0]?.base ?? process.cwd())({
       error(error, typescript) {
         const d = error.diagnostic
         diagnostics.push({
@@ -205,11 +212,9 @@ async function compileFiles(
       },
     })
     stream.on('data', (file: Vinyl) => outputs.push(file))
-    stream.on('error', () => undefined) // reported through the reporter above
+    stream.on('error', () => undefined) // reported through the reporter above (gulpjs/gulp#2812 would swallow it anyway)
     stream.on('end', () => resolvePromise())
-    for (const { id, contents } of files) {
-      stream.write(new VinylFile({ cwd: process.cwd(), base: sourceDir, path: join(sourceDir, `${id}.ts`), contents }))
-    }
+    for (const file of files) stream.write(file)
     stream.end()
   })
   if (diagnostics.length > 0) {
@@ -218,9 +223,7 @@ async function compileFiles(
       `TypeScript found ${diagnostics.length} error(s) in the migrations; nothing was compiled or applied:\n${diagnostics.map(formatDiagnostic).join('\n')}`,
     )
   }
-  for (const file of outputs) {
-    if (file.extname === '.js' && file.contents) writeFileAtomic(join(distDir, file.relative), file.contents as Buffer)
-  }
+  return outputs.filter((file) => file.extname === '.js' && file.isBuffer())
 }
 
 /** Writes `dist/package.json` = `{"type":"commonjs"}` so the compiled files load as CommonJS even in a `"type": "module"` package. */
