@@ -27,21 +27,38 @@ const smoke = args.smoke === true
 const sizes = (args.sizes ?? (smoke ? '5' : '100,1000')).split(',').map(Number)
 const watchSizes = (args['watch-sizes'] ?? (smoke ? '5' : '10,500')).split(',').map(Number)
 const runs = Number(args.runs ?? (smoke ? 1 : 5))
-const peersInstalled = !smoke && existsSync(join(PEERS, 'knex')) && existsSync(join(PEERS, 'umzug')) && existsSync(join(PEERS, 'kysely')) && existsSync(join(PEERS, 'tsx'))
+const peersInstalled =
+  !smoke &&
+  existsSync(join(PEERS, 'knex')) &&
+  existsSync(join(PEERS, 'umzug')) &&
+  existsSync(join(PEERS, 'kysely')) &&
+  existsSync(join(PEERS, 'tsx'))
 
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures: N small migrations (create table + index, add column, insert 10 rows) for every tool
 
 const pad = (i: number) => String(i).padStart(14, '0').replace(/^0{6}/, '202611')
 const migrationId = (i: number) => `${pad(i)}_table_${i}`
-const ddl = (i: number) => [`CREATE TABLE t${i} (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`, `CREATE INDEX t${i}_name ON t${i} (name)`, `ALTER TABLE t${i} ADD COLUMN note TEXT`]
+const ddl = (i: number) => [
+  `CREATE TABLE t${i} (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`,
+  `CREATE INDEX t${i}_name ON t${i} (name)`,
+  `ALTER TABLE t${i} ADD COLUMN note TEXT`,
+]
 
 function writeOurs(dir: string, n: number): void {
   mkdirSync(join(dir, 'migrations'), { recursive: true })
   writeFileSync(
     join(dir, 'migrations', 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { target: 'ES2022', lib: ['ES2022'], module: 'commonjs', strict: true, skipLibCheck: true, types: ['node'], paths: { 'gulp-sqlite-migrate': [join(REPO, 'tasks', 'types.d.ts')] } },
+      compilerOptions: {
+        target: 'ES2022',
+        lib: ['ES2022'],
+        module: 'commonjs',
+        strict: true,
+        skipLibCheck: true,
+        types: ['node'],
+        paths: { 'gulp-sqlite-migrate': [join(REPO, 'tasks', 'types.d.ts')] },
+      },
       include: ['*.ts'],
     }),
   )
@@ -76,7 +93,11 @@ function writeKnex(dir: string, n: number): void {
   for (let i = 1; i <= n; i++) {
     writeFileSync(
       join(dir, 'migrations', `${migrationId(i)}.js`),
-      `exports.up = async (knex) => {\n${ddl(i).map((s) => `  await knex.raw(${JSON.stringify(s)})`).join('\n')}\n  await knex('t${i}').insert(Array.from({ length: 10 }, (_, row) => ({ name: 'row ' + row })))\n}\nexports.down = (knex) => knex.raw('DROP TABLE t${i}')\n`,
+      `exports.up = async (knex) => {\n${ddl(i)
+        .map((s) => `  await knex.raw(${JSON.stringify(s)})`)
+        .join(
+          '\n',
+        )}\n  await knex('t${i}').insert(Array.from({ length: 10 }, (_, row) => ({ name: 'row ' + row })))\n}\nexports.down = (knex) => knex.raw('DROP TABLE t${i}')\n`,
     )
   }
 }
@@ -129,7 +150,11 @@ if (error) { console.error(error); process.exit(1) }
   for (let i = 1; i <= n; i++) {
     writeFileSync(
       join(dir, 'migrations', `${migrationId(i)}.mjs`),
-      `import { sql } from 'kysely'\nexport async function up(db) {\n${ddl(i).map((s) => `  await sql.raw(${JSON.stringify(s)}).execute(db)`).join('\n')}\n  await db.insertInto('t${i}').values(Array.from({ length: 10 }, (_, row) => ({ name: 'row ' + row }))).execute()\n}\nexport async function down(db) { await sql.raw('DROP TABLE t${i}').execute(db) }\n`,
+      `import { sql } from 'kysely'\nexport async function up(db) {\n${ddl(i)
+        .map((s) => `  await sql.raw(${JSON.stringify(s)}).execute(db)`)
+        .join(
+          '\n',
+        )}\n  await db.insertInto('t${i}').values(Array.from({ length: 10 }, (_, row) => ({ name: 'row ' + row }))).execute()\n}\nexport async function down(db) { await sql.raw('DROP TABLE t${i}').execute(db) }\n`,
     )
   }
 }
@@ -143,7 +168,10 @@ const db = new Database(${JSON.stringify(join(dir, 'db.sqlite3'))})
 const migrations = require('./migrations.json')
 const one = (m) => { db.exec(m.sql); const insert = db.prepare('INSERT INTO ' + m.table + ' (name) VALUES (?)'); for (let row = 0; row < 10; row++) insert.run('row ' + row) }
 `
-  writeFileSync(join(dir, 'open.js'), `const Database = require('better-sqlite3')\nnew Database(${JSON.stringify(join(dir, 'db.sqlite3'))}).prepare('SELECT 1').get()\n`)
+  writeFileSync(
+    join(dir, 'open.js'),
+    `const Database = require('better-sqlite3')\nnew Database(${JSON.stringify(join(dir, 'db.sqlite3'))}).prepare('SELECT 1').get()\n`,
+  )
   writeFileSync(join(dir, 'each.js'), `${body}for (const m of migrations) db.transaction(() => one(m))()\n`)
   writeFileSync(join(dir, 'all.js'), `${body}db.transaction(() => { for (const m of migrations) one(m) })()\n`)
 }
@@ -210,22 +238,40 @@ function print(title: string, results: readonly Measured[]): void {
 
 const targets: string[] = []
 function target(label: string, value: number, limit: number, unit = 'x'): void {
-  targets.push(`  ${value <= limit ? 'met   ' : 'MISSED'} ${label}: ${value.toFixed(unit === 'x' ? 2 : 1)}${unit} (target <= ${limit}${unit})`)
+  targets.push(
+    `  ${value <= limit ? 'met   ' : 'MISSED'} ${label}: ${value.toFixed(unit === 'x' ? 2 : 1)}${unit} (target <= ${limit}${unit})`,
+  )
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Scenarios
 
-const gulp = (dir: string, ...task: string[]): Contender['command'] => [process.execPath, GULP, '--gulpfile', join(REPO, 'gulpfile.ts'), '--cwd', dir, ...task]
+const gulp = (dir: string, ...task: string[]): Contender['command'] => [
+  process.execPath,
+  GULP,
+  '--gulpfile',
+  join(REPO, 'gulpfile.ts'),
+  '--cwd',
+  dir,
+  ...task,
+]
 const node = (...a: string[]) => [process.execPath, ...a]
-const fresh = (...paths: string[]) => () => {
-  for (const p of paths) for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(p + suffix, { force: true, recursive: true })
-}
+const fresh =
+  (...paths: string[]) =>
+  () => {
+    for (const p of paths) for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(p + suffix, { force: true, recursive: true })
+  }
 
 function benchSize(n: number): void {
   const root = join(WORK, String(n))
   rmSync(root, { recursive: true, force: true })
-  const dirs = { ours: join(root, 'ours'), knex: join(root, 'knex'), umzug: join(root, 'umzug'), kysely: join(root, 'kysely'), floor: join(root, 'floor') }
+  const dirs = {
+    ours: join(root, 'ours'),
+    knex: join(root, 'knex'),
+    umzug: join(root, 'umzug'),
+    kysely: join(root, 'kysely'),
+    floor: join(root, 'floor'),
+  }
   writeOurs(dirs.ours, n)
   writeFloors(dirs.floor, n)
   if (peersInstalled) {
@@ -238,14 +284,32 @@ function benchSize(n: number): void {
   console.log(`\n=== N = ${n} migrations (${runs} rounds, medians [min - max]) ===`)
 
   const ours: Contender = { name: 'gulp-sqlite-migrate: gulp migrate', command: gulp(dirs.ours, 'migrate'), cwd: REPO }
-  const knexCli: Contender = { name: 'knex 3 CLI migrate:latest', command: node(join(PEERS, 'knex', 'bin', 'cli.js'), 'migrate:latest', '--knexfile', join(dirs.knex, 'knexfile.js')), cwd: dirs.knex }
+  const knexCli: Contender = {
+    name: 'knex 3 CLI migrate:latest',
+    command: node(join(PEERS, 'knex', 'bin', 'cli.js'), 'migrate:latest', '--knexfile', join(dirs.knex, 'knexfile.js')),
+    cwd: dirs.knex,
+  }
   const knexApi: Contender = { name: 'knex 3 API migrate.latest (one transaction)', command: node('api.js'), cwd: dirs.knex }
   const umzug: Contender = { name: 'umzug 3 + tsx (TypeScript migrations)', command: node('--import', 'tsx', 'umzug.ts'), cwd: dirs.umzug }
   const kysely: Contender = { name: 'Kysely Migrator', command: node('kysely.mjs'), cwd: dirs.kysely }
   const floorOpen: Contender = { name: 'floor: node + better-sqlite3 + open', command: node('open.js'), cwd: dirs.floor }
-  const floorEach: Contender = { name: 'floor: inlined SQL, a transaction each', command: node('each.js'), cwd: dirs.floor, prepare: fresh(peerDb(dirs.floor)) }
-  const floorAll: Contender = { name: 'floor: inlined SQL, one transaction', command: node('all.js'), cwd: dirs.floor, prepare: fresh(peerDb(dirs.floor)) }
-  const tsc: Contender = { name: `tsc -p of all ${n} (type-check + emit)`, command: node(TSC, '-p', join(dirs.ours, 'migrations'), '--outDir', join(root, 'tsc-out')), cwd: REPO }
+  const floorEach: Contender = {
+    name: 'floor: inlined SQL, a transaction each',
+    command: node('each.js'),
+    cwd: dirs.floor,
+    prepare: fresh(peerDb(dirs.floor)),
+  }
+  const floorAll: Contender = {
+    name: 'floor: inlined SQL, one transaction',
+    command: node('all.js'),
+    cwd: dirs.floor,
+    prepare: fresh(peerDb(dirs.floor)),
+  }
+  const tsc: Contender = {
+    name: `tsc -p of all ${n} (type-check + emit)`,
+    command: node(TSC, '-p', join(dirs.ours, 'migrations'), '--outDir', join(root, 'tsc-out')),
+    cwd: REPO,
+  }
 
   // 1. Apply on a fresh database, migrations already compiled.
   timeOnce({ ...ours, command: gulp(dirs.ours, 'migrate:build') })
@@ -310,7 +374,9 @@ function benchSize(n: number): void {
     { cwd: REPO, encoding: 'utf8' },
   )
   const helper = JSON.parse(probe.stdout) as { first: number; median: number }
-  console.log(`\ncreateMigratedDatabase() with ${n} migrations\n  first call (migrates)  ${fmt(helper.first)}\n  each later call        ${helper.median.toFixed(2)} ms (median of 21)`)
+  console.log(
+    `\ncreateMigratedDatabase() with ${n} migrations\n  first call (migrates)  ${fmt(helper.first)}\n  each later call        ${helper.median.toFixed(2)} ms (median of 21)`,
+  )
 
   const m = (map: Map<string, Measured>, c: Contender) => (map.get(c.name) as Measured).median
   if (n >= 1000 || smoke) {
@@ -330,7 +396,10 @@ async function benchWatch(n: number): Promise<void> {
   const dir = join(WORK, `watch-${n}`)
   rmSync(dir, { recursive: true, force: true })
   writeOurs(dir, n)
-  const child = spawn(gulp(dir, 'migrate:watch')[0], gulp(dir, 'migrate:watch').slice(1), { cwd: REPO, env: { ...process.env, FORCE_COLOR: '0' } })
+  const child = spawn(gulp(dir, 'migrate:watch')[0], gulp(dir, 'migrate:watch').slice(1), {
+    cwd: REPO,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  })
   let output = ''
   const waiters: Array<() => void> = []
   child.stdout.on('data', (d: Buffer) => {
@@ -359,7 +428,9 @@ async function benchWatch(n: number): Promise<void> {
       latencies.push(performance.now() - started)
       await new Promise((r) => setTimeout(r, 300))
     }
-    console.log(`\nwatch: save a new migration → applied, with ${n} existing (type-checked, 50 ms debounce included)\n  median ${fmt(median(latencies))}  [${fmt(Math.min(...latencies))} - ${fmt(Math.max(...latencies))}] over ${latencies.length} saves`)
+    console.log(
+      `\nwatch: save a new migration → applied, with ${n} existing (type-checked, 50 ms debounce included)\n  median ${fmt(median(latencies))}  [${fmt(Math.min(...latencies))} - ${fmt(Math.max(...latencies))}] over ${latencies.length} saves`,
+    )
     if (n >= 500 || smoke) target(`watch latency at ${n}`, median(latencies), 500, ' ms')
   } finally {
     child.kill('SIGINT')
@@ -367,8 +438,11 @@ async function benchWatch(n: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`gulp-sqlite-migrate benchmark, ${new Date().toISOString()}, node ${process.version}, ${require('node:os').cpus().length} cores`)
-  if (!smoke && !peersInstalled) console.log('(bench/ peers not installed: run `npm --prefix bench ci` to compare with knex, umzug and Kysely)')
+  console.log(
+    `gulp-sqlite-migrate benchmark, ${new Date().toISOString()}, node ${process.version}, ${require('node:os').cpus().length} cores`,
+  )
+  if (!smoke && !peersInstalled)
+    console.log('(bench/ peers not installed: run `npm --prefix bench ci` to compare with knex, umzug and Kysely)')
   for (const n of sizes) benchSize(n)
   for (const n of watchSizes) await benchWatch(n)
   console.log(`\nTargets\n${targets.join('\n')}`)

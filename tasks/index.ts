@@ -11,7 +11,16 @@
  * ```
  */
 export type { Database, Migration, MigrationFn } from './types'
-export { registerMigrationTasks, migrationTasks, TASK_NAMES, type GulpLike, type TaskFunction, type WatchOptions, type MigrationTaskName, type MigrationTasks } from './gulp/register'
+export {
+  registerMigrationTasks,
+  migrationTasks,
+  TASK_NAMES,
+  type GulpLike,
+  type TaskFunction,
+  type WatchOptions,
+  type MigrationTaskName,
+  type MigrationTasks,
+} from './gulp/register'
 export { DEFAULT_OPTIONS, type MigrationTaskOptions } from './options'
 export {
   applyMigrations,

@@ -63,7 +63,12 @@ export function resolvePaths(options: MigrationTaskOptions, cwd = process.cwd())
 }
 
 /** `--db`, then `DATABASE_PATH`, then the configured path; relative paths are taken from the working directory. */
-export function resolveDatabasePath(options: MigrationTaskOptions, flag: string | undefined, env = process.env, cwd = process.cwd()): string {
+export function resolveDatabasePath(
+  options: MigrationTaskOptions,
+  flag: string | undefined,
+  env = process.env,
+  cwd = process.cwd(),
+): string {
   const chosen = flag ?? (env.DATABASE_PATH || undefined) ?? options.database ?? DEFAULT_OPTIONS.database
   return isAbsolute(chosen) ? chosen : resolve(cwd, chosen)
 }

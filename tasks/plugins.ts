@@ -46,7 +46,9 @@ const vinyl = () => require('vinyl') as typeof Vinyl
 type Done<T = never> = (error: Error | null, data?: T) => void
 
 function rejectStreams(file: Vinyl): PluginError | undefined {
-  return file.isStream() ? new PluginError(PLUGIN_NAME, 'Streams are not supported: read migrations as buffers (the default of gulp.src).') : undefined
+  return file.isStream()
+    ? new PluginError(PLUGIN_NAME, 'Streams are not supported: read migrations as buffers (the default of gulp.src).')
+    : undefined
 }
 
 export interface CompilePluginOptions {
@@ -71,7 +73,9 @@ export function compile(options: CompilePluginOptions = {}): Transform {
     },
     flush(callback: Done) {
       if (sources.length === 0) return callback(null)
-      const bySource = new Map(sources.map((f) => [migrationId(f.basename), { checksum: migrationChecksum(f.contents as Buffer), path: f.path }]))
+      const bySource = new Map(
+        sources.map((f) => [migrationId(f.basename), { checksum: migrationChecksum(f.contents as Buffer), path: f.path }]),
+      )
       compileVinyl(sources, options.tsconfig).then(
         (outputs) => {
           for (const output of outputs as CompiledMigrationFile[]) {
@@ -98,7 +102,9 @@ export function commonjsMarker(): Transform {
     },
     flush(callback: Done) {
       const root = base ?? process.cwd()
-      this.push(new (vinyl())({ cwd: process.cwd(), base: root, path: join(root, 'package.json'), contents: Buffer.from('{"type":"commonjs"}\n') }))
+      this.push(
+        new (vinyl())({ cwd: process.cwd(), base: root, path: join(root, 'package.json'), contents: Buffer.from('{"type":"commonjs"}\n') }),
+      )
       callback(null)
     },
   })
@@ -135,8 +141,14 @@ export function apply(options: ApplyPluginOptions): Transform {
     flush(callback: Done) {
       const run = async () => {
         for (const [distDir, sourceDir] of folders) {
-          const available = listCompiledMigrations({ sourceDir, distDir }).map((m) => ({ ...m, checksum: checksums.get(m.id) ?? m.checksum }))
-          const db = typeof options.database === 'string' ? openDatabase(options.database, { busyTimeoutMs: options.busyTimeoutMs ?? 10_000 }) : options.database
+          const available = listCompiledMigrations({ sourceDir, distDir }).map((m) => ({
+            ...m,
+            checksum: checksums.get(m.id) ?? m.checksum,
+          }))
+          const db =
+            typeof options.database === 'string'
+              ? openDatabase(options.database, { busyTimeoutMs: options.busyTimeoutMs ?? 10_000 })
+              : options.database
           try {
             options.onResult?.(await applyMigrations(db, available, options))
           } finally {

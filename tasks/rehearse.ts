@@ -90,7 +90,13 @@ export async function dryRun(path: string, available: readonly CompiledMigration
     if (options.to !== undefined) planned = planned.filter((id) => results.some((r) => r.id === id) || perMigration.has(id))
     return {
       plan: planned,
-      migrations: results.map((r) => ({ id: r.id, status: r.status, durationMs: r.durationMs, error: r.error, statements: perMigration.get(r.id) ?? [] })),
+      migrations: results.map((r) => ({
+        id: r.id,
+        status: r.status,
+        durationMs: r.durationMs,
+        error: r.error,
+        statements: perMigration.get(r.id) ?? [],
+      })),
       schemaChanges: diffSchema(before, readSchema(copy, table)),
       error,
     }
@@ -115,7 +121,11 @@ export interface VerifyReport {
  * runs each `down` and compares the schema with the one before its `up`, then runs `up` again and compares
  * with the one after it.
  */
-export async function verifyDownPaths(path: string, available: readonly CompiledMigration[], options: ApplyOptions = {}): Promise<VerifyReport> {
+export async function verifyDownPaths(
+  path: string,
+  available: readonly CompiledMigration[],
+  options: ApplyOptions = {},
+): Promise<VerifyReport> {
   const table = options.table ?? 'migrations'
   return withCopy(path, async (copy) => {
     const pending = [...checkedPlan(copy, available, options).pending]
@@ -148,7 +158,13 @@ export async function verifyDownPaths(path: string, available: readonly Compiled
       if (problems.length > 0) {
         // The copy is no longer in the state the older migrations left: stop here rather than report noise.
         results.push({ id, ok: false, problems })
-        return { results, notVerified: snapshots.slice(0, i).map((s) => s.id).reverse() }
+        return {
+          results,
+          notVerified: snapshots
+            .slice(0, i)
+            .map((s) => s.id)
+            .reverse(),
+        }
       }
       results.push({ id, ok: true, problems })
     }

@@ -70,7 +70,8 @@ export interface RollbackOptions extends RunOptions, RollbackTarget {
 
 export type RunEvent =
   | { readonly type: 'applied' | 'reverted' | 'redone'; readonly id: string; readonly durationMs: number }
-  | { readonly type: 'migration-start' | 'migration-end'; readonly id: string; readonly direction: Direction }
+  | { readonly type: 'migration-start'; readonly id: string; readonly direction: Direction; readonly index: number; readonly total: number }
+  | { readonly type: 'migration-end'; readonly id: string; readonly direction: Direction }
   | { readonly type: 'checksums-recorded' | 'baselined'; readonly ids: readonly string[] }
   | { readonly type: 'waiting' | 'lease-broken'; readonly reason: string }
 
@@ -112,11 +113,7 @@ interface Step {
 const DEFAULTS = { table: 'migrations', transactionMode: 'batch', busyTimeoutMs: 10_000, leaseTtlMs: 3_600_000 } as const
 
 /** Reads the table and the files and refuses drift (changed, missing, out-of-order) before anything runs. */
-export function checkedPlan(
-  db: Database,
-  available: readonly CompiledMigration[],
-  options: ApplyOptions = {},
-): Plan {
+export function checkedPlan(db: Database, available: readonly CompiledMigration[], options: ApplyOptions = {}): Plan {
   const ledger = new Ledger(db, options.table ?? DEFAULTS.table)
   const plan = planMigrations(available, ledger.read(), options)
   const problems: string[] = []
@@ -146,7 +143,11 @@ export function checkedPlan(
 }
 
 /** Applies the pending migrations in `available`. Throws a `MigrateError` (a `MigrationRunError` when a migration fails). */
-export async function applyMigrations(db: Database, available: readonly CompiledMigration[], options: ApplyOptions = {}): Promise<RunResult> {
+export async function applyMigrations(
+  db: Database,
+  available: readonly CompiledMigration[],
+  options: ApplyOptions = {},
+): Promise<RunResult> {
   const runner = new Runner(db, options)
   return runner.guard(async () => {
     await runner.setup()
@@ -172,7 +173,11 @@ export async function applyMigrations(db: Database, available: readonly Compiled
 }
 
 /** Rolls back applied migrations with their `down`, newest first (default: the newest one). */
-export async function rollbackMigrations(db: Database, available: readonly CompiledMigration[], options: RollbackOptions = {}): Promise<RunResult> {
+export async function rollbackMigrations(
+  db: Database,
+  available: readonly CompiledMigration[],
+  options: RollbackOptions = {},
+): Promise<RunResult> {
   const runner = new Runner(db, options)
   return runner.guard(async () => {
     await runner.setup()
@@ -192,7 +197,10 @@ export async function rollbackMigrations(db: Database, available: readonly Compi
       }
       const migration = byId.get(id)
       if (!migration) problems.push(`${id} has no file (so no down)`)
-      else if (plan.changed.includes(id)) problems.push(`${migration.source} changed after it was applied, so its down may not undo what ran (restore it, or accept it with \`gulp migrate:repair\`)`)
+      else if (plan.changed.includes(id))
+        problems.push(
+          `${migration.source} changed after it was applied, so its down may not undo what ran (restore it, or accept it with \`gulp migrate:repair\`)`,
+        )
       else {
         const module = loadMigration(migration)
         if (typeof module.down !== 'function') problems.push(`${migration.source} has no down`)
@@ -200,7 +208,10 @@ export async function rollbackMigrations(db: Database, available: readonly Compi
       }
     }
     if (problems.length > 0) {
-      throw new MigrateError('INVALID_MODULE', `Nothing was rolled back: ${problems.join('; ')}. Add the missing down functions, or roll back fewer migrations.`)
+      throw new MigrateError(
+        'INVALID_MODULE',
+        `Nothing was rolled back: ${problems.join('; ')}. Add the missing down functions, or roll back fewer migrations.`,
+      )
     }
     await runner.runSteps(steps, 'down')
     return { checksumsRecorded: [], baselined: [] }
@@ -224,11 +235,17 @@ export async function replaceMigration(
     const next = loadMigration(migration)
     for (const module of [applied, next]) {
       if (module.transaction === false || module.foreignKeys === false) {
-        throw new MigrateError('INVALID_MODULE', `${migration.source} runs outside a transaction or with foreign keys off, so it is not redone automatically. Run \`gulp migrate:redo\`.`)
+        throw new MigrateError(
+          'INVALID_MODULE',
+          `${migration.source} runs outside a transaction or with foreign keys off, so it is not redone automatically. Run \`gulp migrate:redo\`.`,
+        )
       }
     }
     if (typeof applied.down !== 'function') {
-      throw new MigrateError('INVALID_MODULE', `${migration.source} changed, but the applied version has no down, so it cannot be redone. Roll back by hand or start a new database.`)
+      throw new MigrateError(
+        'INVALID_MODULE',
+        `${migration.source} changed, but the applied version has no down, so it cannot be redone. Roll back by hand or start a new database.`,
+      )
     }
     await runner.replace(migration, applied, next)
     return { checksumsRecorded: [], baselined: [] }
@@ -243,6 +260,9 @@ class Runner {
   private readonly busyTimeoutMs: number
   private readonly results: MigrationResult[] = []
   private readonly started = performance.now()
+  /** For progress: how many steps this run has, and how many have started. */
+  private total = 0
+  private begun = 0
 
   constructor(
     private readonly db: Database,
@@ -268,9 +288,11 @@ class Runner {
   async setup(): Promise<void> {
     if (!this.ledger.needsSetup()) return
     // No lease to respect yet: the lease table is created here.
-    this.db.transaction(() => {
-      if (this.ledger.needsSetup()) this.ledger.setup()
-    }).immediate()
+    this.db
+      .transaction(() => {
+        if (this.ledger.needsSetup()) this.ledger.setup()
+      })
+      .immediate()
   }
 
   /** Refuses a database that has tables but no migration history, unless `--baseline=NAME` says how far it is. */
@@ -278,13 +300,17 @@ class Runner {
     const hasHistory = this.ledger.read().length > 0
     if (hasHistory) {
       if (name !== undefined) {
-        throw new MigrateError('DRIFT', '--baseline is only for a database without migration history, and this one has a history. Run without --baseline.')
+        throw new MigrateError(
+          'DRIFT',
+          '--baseline is only for a database without migration history, and this one has a history. Run without --baseline.',
+        )
       }
       return []
     }
     const tables = applicationTables(this.db, this.options.table ?? DEFAULTS.table)
     if (tables.length === 0) {
-      if (name !== undefined) throw new MigrateError('DRIFT', 'The database is empty, so there is nothing to baseline. Run without --baseline.')
+      if (name !== undefined)
+        throw new MigrateError('DRIFT', 'The database is empty, so there is nothing to baseline. Run without --baseline.')
       return []
     }
     const label = this.options.databaseLabel ?? this.db.name
@@ -320,6 +346,7 @@ class Runner {
   }
 
   async runSteps(steps: readonly Step[], direction: Direction): Promise<void> {
+    this.total = steps.length
     if (this.mode === 'atomic') {
       const outside = steps.find((s) => s.module.transaction === false)
       if (outside) {
@@ -379,7 +406,7 @@ class Runner {
         this.db.exec(`SAVEPOINT ${savepoint}`)
         const t0 = performance.now()
         try {
-          this.options.onEvent?.({ type: 'migration-start', id: step.migration.id, direction })
+          this.options.onEvent?.({ type: 'migration-start', id: step.migration.id, direction, index: ++this.begun, total: this.total })
           await this.fn(step, direction)(guardedDatabase(this.db))
           this.options.onEvent?.({ type: 'migration-end', id: step.migration.id, direction })
           failpoint('after-up')
@@ -415,17 +442,18 @@ class Runner {
   }
 
   private emitDone(results: readonly MigrationResult[]): void {
-    for (const r of results) this.options.onEvent?.({ type: r.direction === 'up' ? 'applied' : 'reverted', id: r.id, durationMs: r.durationMs })
+    for (const r of results)
+      this.options.onEvent?.({ type: r.direction === 'up' ? 'applied' : 'reverted', id: r.id, durationMs: r.durationMs })
   }
 
   async replace(migration: CompiledMigration, applied: Migration, next: Migration): Promise<void> {
     const t0 = performance.now()
     await this.beginWhenNoLease()
     try {
-      this.options.onEvent?.({ type: 'migration-start', id: migration.id, direction: 'down' })
+      this.options.onEvent?.({ type: 'migration-start', id: migration.id, direction: 'down', index: 1, total: 1 })
       await (applied.down as NonNullable<Migration['down']>)(guardedDatabase(this.db))
       this.ledger.remove(migration.id)
-      this.options.onEvent?.({ type: 'migration-start', id: migration.id, direction: 'up' })
+      this.options.onEvent?.({ type: 'migration-start', id: migration.id, direction: 'up', index: 1, total: 1 })
       await next.up(guardedDatabase(this.db))
       this.options.onEvent?.({ type: 'migration-end', id: migration.id, direction: 'up' })
       this.assertStillInTransaction({ migration, module: next })
@@ -435,7 +463,11 @@ class Runner {
       if (this.db.inTransaction) this.db.exec('ROLLBACK')
       const cause = describeThrown(translateSqliteError(error, this.options.databaseLabel ?? this.db.name, this.busyTimeoutMs))
       this.results.push({ id: migration.id, direction: 'up', status: 'failed', durationMs: performance.now() - t0, error: cause })
-      throw new MigrationRunError(`Redo of ${migration.source} failed: ${cause}; it was rolled back, so the version applied before stays applied. Fix it and save again (a redo runs the applied version's down first, so that down must undo its up).`, this.results, error)
+      throw new MigrationRunError(
+        `Redo of ${migration.source} failed: ${cause}; it was rolled back, so the version applied before stays applied. Fix it and save again (a redo runs the applied version's down first, so that down must undo its up).`,
+        this.results,
+        error,
+      )
     }
     const result = { id: migration.id, direction: 'up' as const, status: 'applied' as const, durationMs: performance.now() - t0 }
     this.results.push(result)
@@ -453,7 +485,7 @@ class Runner {
     failpoint('after-lease')
     const t0 = performance.now()
     try {
-      this.options.onEvent?.({ type: 'migration-start', id: step.migration.id, direction })
+      this.options.onEvent?.({ type: 'migration-start', id: step.migration.id, direction, index: ++this.begun, total: this.total })
       await this.fn(step, direction)(this.db)
       this.options.onEvent?.({ type: 'migration-end', id: step.migration.id, direction })
       if (this.db.inTransaction) {
@@ -463,7 +495,15 @@ class Runner {
     } catch (error) {
       const durationMs = performance.now() - t0
       await this.writeTransaction(() => this.leases.release(this.owner))
-      this.fail(step, direction, error, durationMs, [], undefined, 'it ran outside a transaction, so statements before the failure may have stayed applied; check the database before running it again')
+      this.fail(
+        step,
+        direction,
+        error,
+        durationMs,
+        [],
+        undefined,
+        'it ran outside a transaction, so statements before the failure may have stayed applied; check the database before running it again',
+      )
     }
     const durationMs = performance.now() - t0
     await this.writeTransaction(() => {

@@ -50,7 +50,8 @@ export function migrationStatus(db: Database | undefined, options: StatusOptions
     return !source || (manifest !== undefined && manifest.migrations[id] !== source.checksum)
   })
   const last = rows.length > 0 ? migrationId(rows[rows.length - 1].name) : undefined
-  const schemaCurrent = db && options.schemaFile && rows.length > 0 ? schemaFileIsCurrent(db, table, options.schemaFile, last) ?? false : undefined
+  const schemaCurrent =
+    db && options.schemaFile && rows.length > 0 ? (schemaFileIsCurrent(db, table, options.schemaFile, last) ?? false) : undefined
   return { migrations, stale, schemaCurrent }
 }
 

@@ -84,7 +84,9 @@ export class WatchSession {
         log.info(`Rolled back ${id}: its source was deleted (${ms(t0)})`)
         changedDb = true
       } else {
-        log.warn(`${id} is applied but its source is gone; left alone (restore the file, or roll it back with gulp migrate:down before deleting)`)
+        log.warn(
+          `${id} is applied but its source is gone; left alone (restore the file, or roll it back with gulp migrate:down before deleting)`,
+        )
       }
     }
     for (const id of plan.changed) {

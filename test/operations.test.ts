@@ -15,7 +15,8 @@ import { backupDatabase, backupPath } from '../tasks/io/backup'
 import { CompiledFolder } from './helpers/compiled'
 
 const table = (name: string, down = true) =>
-  `exports.up = (db) => { db.exec('CREATE TABLE ${name} (id INTEGER)') }\n` + (down ? `exports.down = (db) => { db.exec('DROP TABLE ${name}') }\n` : '')
+  `exports.up = (db) => { db.exec('CREATE TABLE ${name} (id INTEGER)') }\n` +
+  (down ? `exports.down = (db) => { db.exec('DROP TABLE ${name}') }\n` : '')
 
 async function rejection(promise: Promise<unknown>): Promise<MigrateError> {
   try {
@@ -41,7 +42,12 @@ describe('operations', () => {
   })
   const recorded = () => db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all()
   const tables = () =>
-    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'migrations%' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all()
+    db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'migrations%' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
+      )
+      .pluck()
+      .all()
   const down = (options: RollbackOptions = {}) => rollbackMigrations(db, folder.list(), options)
 
   describe('rollback', () => {
@@ -51,14 +57,20 @@ describe('operations', () => {
 
     it('rolls back the newest migration by default', async () => {
       const result = await down()
-      assert.deepEqual(result.results.map((r) => [r.id, r.direction, r.status]), [['004_d', 'down', 'reverted']])
+      assert.deepEqual(
+        result.results.map((r) => [r.id, r.direction, r.status]),
+        [['004_d', 'down', 'reverted']],
+      )
       assert.deepEqual(recorded(), ['001_a.ts', '002_b.ts', '003_c.ts'])
       assert.deepEqual(tables(), ['a', 'b', 'c'])
     })
 
     it('--step=N rolls back the newest N, newest first', async () => {
       const result = await down({ step: 2 })
-      assert.deepEqual(result.results.map((r) => r.id), ['004_d', '003_c'])
+      assert.deepEqual(
+        result.results.map((r) => r.id),
+        ['004_d', '003_c'],
+      )
       assert.deepEqual(tables(), ['a', 'b'])
     })
 
@@ -75,7 +87,10 @@ describe('operations', () => {
 
     it('refuses --step larger than what is applied, and an unknown --to', async () => {
       assert.match((await rejection(down({ step: 5 }))).message, /--step=5 but only 4 migration\(s\) are applied; nothing was rolled back/)
-      assert.match((await rejection(down({ to: '999_nope' }))).message, /--to=999_nope is not an applied migration; nothing was rolled back/)
+      assert.match(
+        (await rejection(down({ to: '999_nope' }))).message,
+        /--to=999_nope is not an applied migration; nothing was rolled back/,
+      )
       assert.equal(recorded().length, 4)
     })
 
@@ -90,7 +105,10 @@ describe('operations', () => {
     it('rolls back a down that throws, keeps the ones before it, and reports it', async () => {
       folder.js('003_c', `exports.up = () => {}\nexports.down = (db) => { db.exec('DROP TABLE c'); throw new Error('cannot undo c') }\n`)
       const error = await rejection(down({ step: 3 }))
-      assert.match(error.message, /Migration .*003_c\.ts \(down\) failed: cannot undo c; it was rolled back completely; 1 migration\(s\) before it stay rolled back; older migrations were not rolled back/)
+      assert.match(
+        error.message,
+        /Migration .*003_c\.ts \(down\) failed: cannot undo c; it was rolled back completely; 1 migration\(s\) before it stay rolled back; older migrations were not rolled back/,
+      )
       assert.deepEqual(recorded(), ['001_a.ts', '002_b.ts', '003_c.ts'])
       assert.deepEqual(tables(), ['a', 'b', 'c'], 'c was not dropped: its down was rolled back')
     })
@@ -99,7 +117,10 @@ describe('operations', () => {
   describe('migrate --to', () => {
     it('applies pending migrations up to and including NAME', async () => {
       const result = await applyMigrations(db, folder.list(), { to: '002_b' })
-      assert.deepEqual(result.results.map((r) => r.id), ['001_a', '002_b'])
+      assert.deepEqual(
+        result.results.map((r) => r.id),
+        ['001_a', '002_b'],
+      )
       assert.deepEqual(recorded(), ['001_a.ts', '002_b.ts'])
     })
 
@@ -116,7 +137,10 @@ describe('operations', () => {
 
     it('refuses a database with tables but no migration history', async () => {
       const error = await rejection(applyMigrations(db, folder.list(), { databaseLabel: 'prod.sqlite3' }))
-      assert.match(error.message, /prod\.sqlite3 already has tables \(a, b\) but no migration history, so it is probably not the database you meant; nothing was applied\. .*--baseline=NAME/)
+      assert.match(
+        error.message,
+        /prod\.sqlite3 already has tables \(a, b\) but no migration history, so it is probably not the database you meant; nothing was applied\. .*--baseline=NAME/,
+      )
       assert.deepEqual(tables(), ['a', 'b'])
     })
 
@@ -124,13 +148,19 @@ describe('operations', () => {
       const events: string[] = []
       const result = await applyMigrations(db, folder.list(), { baseline: '002_b', onEvent: (e) => events.push(e.type) })
       assert.deepEqual(result.baselined, ['001_a', '002_b'])
-      assert.deepEqual(result.results.map((r) => r.id), ['003_c', '004_d'])
+      assert.deepEqual(
+        result.results.map((r) => r.id),
+        ['003_c', '004_d'],
+      )
       assert.deepEqual(recorded(), ['001_a.ts', '002_b.ts', '003_c.ts', '004_d.ts'])
       assert.ok(events.includes('baselined'))
     })
 
     it('refuses an unknown baseline NAME', async () => {
-      assert.match((await rejection(applyMigrations(db, folder.list(), { baseline: '042_x' }))).message, /--baseline=042_x names no migration; nothing was recorded/)
+      assert.match(
+        (await rejection(applyMigrations(db, folder.list(), { baseline: '042_x' }))).message,
+        /--baseline=042_x names no migration; nothing was recorded/,
+      )
     })
   })
 
@@ -148,7 +178,15 @@ describe('operations', () => {
       sources()
       await applyMigrations(db, folder.list(), { to: '002_b' })
       const report = migrationStatus(db, { sourceDir: folder.sourceDir, distDir: folder.distDir })
-      assert.deepEqual(report.migrations.map((m) => [m.id, m.state]), [['001_a', 'applied'], ['002_b', 'applied'], ['003_c', 'pending'], ['004_d', 'pending']])
+      assert.deepEqual(
+        report.migrations.map((m) => [m.id, m.state]),
+        [
+          ['001_a', 'applied'],
+          ['002_b', 'applied'],
+          ['003_c', 'pending'],
+          ['004_d', 'pending'],
+        ],
+      )
       assert.ok(report.migrations[0].appliedAt && report.migrations[0].durationMs !== null)
       assert.equal(report.migrations[2].appliedAt, null)
       assert.equal(checkStatus(report).exitCode, CHECK_EXIT_CODES.pending)
@@ -157,7 +195,8 @@ describe('operations', () => {
     it('gives a distinct exit code to each kind of problem', async () => {
       sources()
       await applyMigrations(db, folder.list())
-      const status = () => migrationStatus(db, { sourceDir: folder.sourceDir, distDir: folder.distDir, schemaFile: `${folder.dir}/schema.sql` })
+      const status = () =>
+        migrationStatus(db, { sourceDir: folder.sourceDir, distDir: folder.distDir, schemaFile: `${folder.dir}/schema.sql` })
       writeSchemaFile(db, 'migrations', `${folder.dir}/schema.sql`, '004_d')
       assert.deepEqual(checkStatus(status()), { problems: [], exitCode: 0 })
 
@@ -177,7 +216,10 @@ describe('operations', () => {
       writeFileSync(`${folder.sourceDir}/001_a.ts`, '// edited\n')
       const verdict = checkStatus(status())
       assert.equal(verdict.exitCode, CHECK_EXIT_CODES.changed, 'the most serious kind wins')
-      assert.deepEqual(verdict.problems.map((p) => p.kind), ['changed', 'missing', 'out-of-order', 'stale', 'schema'])
+      assert.deepEqual(
+        verdict.problems.map((p) => p.kind),
+        ['changed', 'missing', 'out-of-order', 'stale', 'schema'],
+      )
     })
   })
 
@@ -192,11 +234,20 @@ describe('operations', () => {
       const report = await dryRun(folder.dbPath, folder.list())
       assert.equal(sha(folder.dbPath), before)
       assert.deepEqual(report.plan, ['003_c', '004_d'])
-      assert.deepEqual(report.migrations.map((m) => [m.id, m.status]), [['003_c', 'applied'], ['004_d', 'applied']])
+      assert.deepEqual(
+        report.migrations.map((m) => [m.id, m.status]),
+        [
+          ['003_c', 'applied'],
+          ['004_d', 'applied'],
+        ],
+      )
       assert.equal(report.migrations[0].statements[0], 'CREATE TABLE c (id INTEGER)')
       assert.match(report.migrations[0].statements[1], /^INSERT INTO c VALUES \(7(\.0)?\)$/, 'bound values are expanded')
-      assert.equal(report.migrations[0].statements.length, 2, 'only the migration\'s own SQL, not the bookkeeping')
-      assert.deepEqual(report.schemaChanges.map((c) => `${c.kind} ${c.type} ${c.name}`), ['added table c', 'added table d'])
+      assert.equal(report.migrations[0].statements.length, 2, "only the migration's own SQL, not the bookkeeping")
+      assert.deepEqual(
+        report.schemaChanges.map((c) => `${c.kind} ${c.type} ${c.name}`),
+        ['added table c', 'added table d'],
+      )
       db = folder.open()
     })
 
@@ -207,7 +258,15 @@ describe('operations', () => {
       const report = await dryRun(path, folder.list())
       assert.ok(!existsSync(path))
       assert.match(report.error ?? '', /002_b\.ts failed: bad b/)
-      assert.deepEqual(report.migrations.map((m) => [m.id, m.status]), [['001_a', 'applied'], ['002_b', 'failed'], ['003_c', 'not-run'], ['004_d', 'not-run']])
+      assert.deepEqual(
+        report.migrations.map((m) => [m.id, m.status]),
+        [
+          ['001_a', 'applied'],
+          ['002_b', 'failed'],
+          ['003_c', 'not-run'],
+          ['004_d', 'not-run'],
+        ],
+      )
       db = folder.open()
     })
   })
@@ -216,13 +275,24 @@ describe('operations', () => {
     it('passes when every down restores the schema', async () => {
       db.close()
       const report = await verifyDownPaths(folder.dbPath, folder.list())
-      assert.deepEqual(report.results.map((r) => [r.id, r.ok]), [['004_d', true], ['003_c', true], ['002_b', true], ['001_a', true]])
+      assert.deepEqual(
+        report.results.map((r) => [r.id, r.ok]),
+        [
+          ['004_d', true],
+          ['003_c', true],
+          ['002_b', true],
+          ['001_a', true],
+        ],
+      )
       db = folder.open()
       assert.deepEqual(tables(), [], 'the real database was not changed')
     })
 
     it('reports a down that does not restore the schema, with a readable diff', async () => {
-      folder.js('003_c', `exports.up = (db) => { db.exec('CREATE TABLE c (id INTEGER); CREATE INDEX c_id ON c (id)') }\nexports.down = (db) => { db.exec('DROP INDEX c_id') }`)
+      folder.js(
+        '003_c',
+        `exports.up = (db) => { db.exec('CREATE TABLE c (id INTEGER); CREATE INDEX c_id ON c (id)') }\nexports.down = (db) => { db.exec('DROP INDEX c_id') }`,
+      )
       db.close()
       const report = await verifyDownPaths(folder.dbPath, folder.list())
       const c = report.results.find((r) => r.id === '003_c')
@@ -237,7 +307,13 @@ describe('operations', () => {
       folder.js('003_c', table('c', false))
       db.close()
       const report = await verifyDownPaths(folder.dbPath, folder.list())
-      assert.deepEqual(report.results.map((r) => [r.id, r.ok]), [['004_d', true], ['003_c', false]])
+      assert.deepEqual(
+        report.results.map((r) => [r.id, r.ok]),
+        [
+          ['004_d', true],
+          ['003_c', false],
+        ],
+      )
       assert.match(report.results[1].problems[0], /003_c\.ts has no down/)
       assert.deepEqual(report.notVerified, ['002_b', '001_a'])
       db = folder.open()

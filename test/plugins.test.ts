@@ -15,7 +15,10 @@ import PluginError from 'plugin-error'
 import { apply, commonjsMarker, compile, type CompiledMigrationFile } from '../tasks/plugins'
 import { TestProject } from './helpers/project'
 
-type Pipeline = (streams: Array<NodeJS.ReadableStream | NodeJS.WritableStream | Readable | Writable>, done: (error?: Error | null) => void) => void
+type Pipeline = (
+  streams: Array<NodeJS.ReadableStream | NodeJS.WritableStream | Readable | Writable>,
+  done: (error?: Error | null) => void,
+) => void
 
 const PIPELINES: Array<[string, Pipeline]> = [
   ['streamx pipeline', (streams, done) => (streamxPipeline as unknown as (...args: unknown[]) => void)(...streams, done)],
@@ -50,10 +53,17 @@ describe('gulp plugins', function () {
   for (const [label, pipeline] of PIPELINES) {
     describe(label, () => {
       it('compile(): TypeScript in, CommonJS out, with the source checksum on the file', async () => {
-        const input = source(project.migrationsDir, '001_a.ts', `export const up = (db: { exec(sql: string): void }): void => db.exec('CREATE TABLE a (id INTEGER)')\n`)
+        const input = source(
+          project.migrationsDir,
+          '001_a.ts',
+          `export const up = (db: { exec(sql: string): void }): void => db.exec('CREATE TABLE a (id INTEGER)')\n`,
+        )
         const { out, error } = await through(pipeline, compile(), [input])
         assert.equal(error, undefined)
-        assert.deepEqual(out.map((f) => f.relative), ['001_a.js'])
+        assert.deepEqual(
+          out.map((f) => f.relative),
+          ['001_a.js'],
+        )
         assert.match(String(out[0].contents), /exports\.up = up/)
         assert.match((out[0] as CompiledMigrationFile).migrationChecksum ?? '', /^[0-9a-f]{64}$/)
       })
@@ -72,8 +82,14 @@ describe('gulp plugins', function () {
         const empty = new Vinyl({ path: join(project.dir, 'folder') })
         const readme = source(project.migrationsDir, 'README.md', '# notes')
         const { out } = await through(pipeline, compile(), [empty, readme])
-        assert.deepEqual(out.map((f) => f.basename), ['folder', 'README.md'])
-        const streamed = new Vinyl({ path: join(project.dir, '001_s.ts'), contents: Readable.from(['x']) as unknown as NodeJS.ReadableStream })
+        assert.deepEqual(
+          out.map((f) => f.basename),
+          ['folder', 'README.md'],
+        )
+        const streamed = new Vinyl({
+          path: join(project.dir, '001_s.ts'),
+          contents: Readable.from(['x']) as unknown as NodeJS.ReadableStream,
+        })
         const { error } = await through(pipeline, compile(), [streamed])
         assert.match(error?.message ?? '', /Streams are not supported/)
       })
@@ -81,7 +97,10 @@ describe('gulp plugins', function () {
       it('commonjsMarker(): passes files through and adds package.json', async () => {
         const js = source(project.distDir, '001_a.js', 'exports.up = () => {}\n')
         const { out } = await through(pipeline, commonjsMarker(), [js])
-        assert.deepEqual(out.map((f) => f.relative), ['001_a.js', 'package.json'])
+        assert.deepEqual(
+          out.map((f) => f.relative),
+          ['001_a.js', 'package.json'],
+        )
         assert.equal(String(out[1].contents), '{"type":"commonjs"}\n')
       })
     })

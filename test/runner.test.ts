@@ -20,7 +20,13 @@ describe('runner', () => {
 
   const apply = (options: RunOptions = {}) => applyMigrations(db, folder.list(), options)
   const recorded = () => db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all()
-  const tables = () => db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'migrations%' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all()
+  const tables = () =>
+    db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'migrations%' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
+      )
+      .pluck()
+      .all()
   async function rejection(promise: Promise<unknown>): Promise<MigrateError> {
     try {
       await promise
@@ -44,7 +50,11 @@ describe('runner', () => {
       assert.ok(error instanceof MigrationRunError)
       assert.deepEqual(
         error.results.map((r) => [r.id, r.status]),
-        [['001_a', 'applied'], ['002_fails', 'failed'], ['003_c', 'not-run']],
+        [
+          ['001_a', 'applied'],
+          ['002_fails', 'failed'],
+          ['003_c', 'not-run'],
+        ],
       )
       assert.deepEqual(recorded(), ['001_a.ts'])
       assert.deepEqual(tables(), ['a'])
@@ -67,14 +77,23 @@ describe('runner', () => {
   it('returns a result per migration and applies nothing on the second run', async () => {
     folder.sql('001_a', 'CREATE TABLE a (id INTEGER)').sql('002_b', 'CREATE TABLE b (id INTEGER)')
     const first = await apply()
-    assert.deepEqual(first.results.map((r) => [r.id, r.direction, r.status]), [['001_a', 'up', 'applied'], ['002_b', 'up', 'applied']])
+    assert.deepEqual(
+      first.results.map((r) => [r.id, r.direction, r.status]),
+      [
+        ['001_a', 'up', 'applied'],
+        ['002_b', 'up', 'applied'],
+      ],
+    )
     assert.ok(first.results.every((r) => r.durationMs >= 0))
     const second = await apply()
     assert.deepEqual(second.results, [])
   })
 
   it('awaits async migrations inside the transaction', async () => {
-    folder.js('001_async', `exports.up = async (db) => { await new Promise((r) => setTimeout(r, 20)); db.exec('CREATE TABLE late (id INTEGER)') }`)
+    folder.js(
+      '001_async',
+      `exports.up = async (db) => { await new Promise((r) => setTimeout(r, 20)); db.exec('CREATE TABLE late (id INTEGER)') }`,
+    )
     await apply()
     assert.deepEqual(tables(), ['late'])
   })
@@ -105,7 +124,10 @@ describe('runner', () => {
 
     it('refuses PRAGMA foreign_keys inside a transaction, in exec and in db.pragma', async () => {
       folder.sql('001_fk', 'PRAGMA foreign_keys = OFF')
-      assert.match((await rejection(apply())).message, /PRAGMA foreign_keys has no effect inside a transaction.*export `const foreignKeys = false`/)
+      assert.match(
+        (await rejection(apply())).message,
+        /PRAGMA foreign_keys has no effect inside a transaction.*export `const foreignKeys = false`/,
+      )
       folder.js('001_fk', `exports.up = (db) => { db.pragma('foreign_keys = OFF') }`)
       assert.match((await rejection(apply())).message, /PRAGMA foreign_keys has no effect inside a transaction/)
     })
@@ -157,12 +179,15 @@ describe('runner', () => {
     it('rebuilds a parent table without cascading into its children; index, trigger and view survive', async () => {
       folder.sql('001_schema', schema).sql('002_rebuild_parent', rebuild, 'exports.foreignKeys = false')
       await apply()
-      assert.deepEqual(db.prepare('SELECT id, parent_id FROM child ORDER BY id').raw().all(), [[10, 1], [11, 1], [20, 2]])
-      assert.deepEqual(db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger', 'view') ORDER BY name`).pluck().all(), [
-        'parent_ai',
-        'parent_name',
-        'parent_names',
+      assert.deepEqual(db.prepare('SELECT id, parent_id FROM child ORDER BY id').raw().all(), [
+        [10, 1],
+        [11, 1],
+        [20, 2],
       ])
+      assert.deepEqual(
+        db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger', 'view') ORDER BY name`).pluck().all(),
+        ['parent_ai', 'parent_name', 'parent_names'],
+      )
       assert.deepEqual(db.prepare('SELECT name FROM parent_names ORDER BY name').pluck().all(), ['one', 'two'])
       assert.deepEqual(db.prepare('SELECT kind FROM parent').pluck().all(), ['plain', 'plain'])
       assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are back on')
@@ -177,9 +202,7 @@ describe('runner', () => {
     })
 
     it('rolls back a migration that leaves new foreign key violations, and restores the setting', async () => {
-      folder
-        .sql('001_schema', schema)
-        .sql('002_orphans', 'DELETE FROM parent WHERE id = 2', 'exports.foreignKeys = false')
+      folder.sql('001_schema', schema).sql('002_orphans', 'DELETE FROM parent WHERE id = 2', 'exports.foreignKeys = false')
       const error = await rejection(apply())
       assert.match(error.message, /002_orphans.*1 foreign key violation\(s\).*child row 20 references a missing row in parent/)
       assert.equal(db.prepare('SELECT count(*) FROM parent').pluck().get(), 2)
@@ -190,7 +213,10 @@ describe('runner', () => {
     it('ignores violations that were there before the migration', async () => {
       folder
         .sql('001_schema', `${schema}; PRAGMA foreign_keys = OFF;`, 'exports.transaction = false')
-        .js('002_bad_row', `exports.transaction = false; exports.up = (db) => { db.pragma('foreign_keys = OFF'); db.exec('INSERT INTO child VALUES (99, 42)'); db.pragma('foreign_keys = ON') }`)
+        .js(
+          '002_bad_row',
+          `exports.transaction = false; exports.up = (db) => { db.pragma('foreign_keys = OFF'); db.exec('INSERT INTO child VALUES (99, 42)'); db.pragma('foreign_keys = ON') }`,
+        )
         .sql('003_rename', 'ALTER TABLE audit RENAME TO audit_log', 'exports.foreignKeys = false')
       await apply()
       assert.deepEqual(recorded(), ['001_schema.ts', '002_bad_row.ts', '003_rename.ts'])
@@ -207,7 +233,10 @@ describe('runner', () => {
     })
 
     it('releases the lease when it fails and says that changes may remain', async () => {
-      folder.js('001_half', `exports.transaction = false; exports.up = (db) => { db.exec('CREATE TABLE half (id INTEGER)'); throw new Error('stopped') }`)
+      folder.js(
+        '001_half',
+        `exports.transaction = false; exports.up = (db) => { db.exec('CREATE TABLE half (id INTEGER)'); throw new Error('stopped') }`,
+      )
       const error = await rejection(apply())
       assert.match(error.message, /ran outside a transaction, so statements before the failure may have stayed applied/)
       assert.deepEqual(recorded(), [])
@@ -232,7 +261,10 @@ describe('runner', () => {
       const started = Date.now()
       const error = await rejection(apply({ busyTimeoutMs: 300 }))
       assert.ok(Date.now() - started >= 300)
-      assert.match(error.message, new RegExp(`Another runner is applying migration 001_long in process ${process.pid}.*busy timeout of 300 ms.*--busy-timeout=MS`))
+      assert.match(
+        error.message,
+        new RegExp(`Another runner is applying migration 001_long in process ${process.pid}.*busy timeout of 300 ms.*--busy-timeout=MS`),
+      )
       assert.deepEqual(tables(), ['setup'])
     })
 
@@ -241,7 +273,10 @@ describe('runner', () => {
       takeLease(Number(dead.stdout), (await import('node:os')).hostname())
       const events: string[] = []
       await apply({ onEvent: (e) => events.push(e.type === 'lease-broken' ? e.reason : e.type) })
-      assert.ok(events.some((e) => /Broke the lease of migration 001_long .*that process is gone/.test(e)), events.join('\n'))
+      assert.ok(
+        events.some((e) => /Broke the lease of migration 001_long .*that process is gone/.test(e)),
+        events.join('\n'),
+      )
       assert.deepEqual(tables(), ['long', 'setup'])
     })
 

@@ -6,7 +6,8 @@ describe('createMigratedDatabase', () => {
   let folder: CompiledFolder
   beforeEach(() => {
     folder = new CompiledFolder()
-    for (let i = 1; i <= 50; i++) folder.sql(`${String(i).padStart(3, '0')}_t${i}`, `CREATE TABLE t${i} (id INTEGER PRIMARY KEY); INSERT INTO t${i} VALUES (${i})`)
+    for (let i = 1; i <= 50; i++)
+      folder.sql(`${String(i).padStart(3, '0')}_t${i}`, `CREATE TABLE t${i} (id INTEGER PRIMARY KEY); INSERT INTO t${i} VALUES (${i})`)
   })
   afterEach(() => folder.remove())
 

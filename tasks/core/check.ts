@@ -30,11 +30,21 @@ export interface CheckProblem {
 export function checkProblems(input: CheckInput): { problems: CheckProblem[]; exitCode: number } {
   const problems: CheckProblem[] = []
   const list = (ids: readonly string[]) => ids.join(', ')
-  if (input.changed.length) problems.push({ kind: 'changed', message: `changed after being applied: ${list(input.changed)} (restore them, or \`gulp migrate:repair\`)` })
+  if (input.changed.length)
+    problems.push({
+      kind: 'changed',
+      message: `changed after being applied: ${list(input.changed)} (restore them, or \`gulp migrate:repair\`)`,
+    })
   if (input.missing.length) problems.push({ kind: 'missing', message: `applied but their file is gone: ${list(input.missing)}` })
-  if (input.outOfOrder.length) problems.push({ kind: 'out-of-order', message: `pending but older than the newest applied migration: ${list(input.outOfOrder)}` })
-  if (input.stale.length) problems.push({ kind: 'stale', message: `compiled output out of date or without a source: ${list(input.stale)} (run \`gulp migrate:build\`)` })
-  if (input.schemaCurrent === false) problems.push({ kind: 'schema', message: 'schema.sql does not match the database (run `gulp migrate` and commit schema.sql)' })
+  if (input.outOfOrder.length)
+    problems.push({ kind: 'out-of-order', message: `pending but older than the newest applied migration: ${list(input.outOfOrder)}` })
+  if (input.stale.length)
+    problems.push({
+      kind: 'stale',
+      message: `compiled output out of date or without a source: ${list(input.stale)} (run \`gulp migrate:build\`)`,
+    })
+  if (input.schemaCurrent === false)
+    problems.push({ kind: 'schema', message: 'schema.sql does not match the database (run `gulp migrate` and commit schema.sql)' })
   if (input.pending.length) problems.push({ kind: 'pending', message: `pending: ${list(input.pending)} (run \`gulp migrate\`)` })
   const order = Object.keys(CHECK_EXIT_CODES) as CheckProblemKind[]
   const worst = order.find((kind) => problems.some((p) => p.kind === kind))

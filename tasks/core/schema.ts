@@ -56,7 +56,8 @@ export function diffSchema(before: readonly SchemaObject[], after: readonly Sche
     const is = now.get(key(o))
     if (was && !is) changes.push({ kind: 'removed', type: o.type, name: o.name, before: was.sql })
     else if (!was && is) changes.push({ kind: 'added', type: o.type, name: o.name, after: is.sql })
-    else if (was && is && normaliseSql(was.sql) !== normaliseSql(is.sql)) changes.push({ kind: 'changed', type: o.type, name: o.name, before: was.sql, after: is.sql })
+    else if (was && is && normaliseSql(was.sql) !== normaliseSql(is.sql))
+      changes.push({ kind: 'changed', type: o.type, name: o.name, before: was.sql, after: is.sql })
   }
   return changes
 }

@@ -16,7 +16,10 @@ export function selectUpTo(pending: readonly string[], known: readonly string[],
   if (to === undefined) return { ok: true, ids: [...pending] }
   const target = normaliseName(to)
   if (!known.includes(target)) {
-    return { ok: false, reason: `--to=${to} names no migration. Use a name from \`gulp migrate:status\`, such as ${known.at(-1) ?? '20261126120000_add_users'}` }
+    return {
+      ok: false,
+      reason: `--to=${to} names no migration. Use a name from \`gulp migrate:status\`, such as ${known.at(-1) ?? '20261126120000_add_users'}`,
+    }
   }
   return { ok: true, ids: pending.filter((id) => compareMigrationIds(id, target) <= 0) }
 }
@@ -40,14 +43,20 @@ export function selectRollback(applied: readonly string[], target: RollbackTarge
     const name = normaliseName(target.to)
     const index = applied.indexOf(name)
     if (index === -1) {
-      return { ok: false, reason: `--to=${target.to} is not an applied migration; nothing was rolled back. Applied: ${applied.length > 0 ? applied.join(', ') : 'none'}` }
+      return {
+        ok: false,
+        reason: `--to=${target.to} is not an applied migration; nothing was rolled back. Applied: ${applied.length > 0 ? applied.join(', ') : 'none'}`,
+      }
     }
     return { ok: true, ids: applied.slice(index + 1).reverse() }
   }
   const step = target.step ?? 1
   if (!Number.isInteger(step) || step < 1) return { ok: false, reason: `--step must be a whole number of at least 1, got ${step}` }
   if (step > applied.length) {
-    return { ok: false, reason: `--step=${step} but only ${applied.length} migration(s) are applied; nothing was rolled back. Use --all to roll back everything` }
+    return {
+      ok: false,
+      reason: `--step=${step} but only ${applied.length} migration(s) are applied; nothing was rolled back. Use --all to roll back everything`,
+    }
   }
   return { ok: true, ids: newestFirst.slice(0, step) }
 }
@@ -55,6 +64,7 @@ export function selectRollback(applied: readonly string[], target: RollbackTarge
 /** For `--baseline=NAME`: every known migration up to and including NAME. */
 export function selectBaseline(known: readonly string[], name: string): Selection {
   const target = normaliseName(name)
-  if (!known.includes(target)) return { ok: false, reason: `--baseline=${name} names no migration; nothing was recorded. Known: ${known.join(', ') || 'none'}` }
+  if (!known.includes(target))
+    return { ok: false, reason: `--baseline=${name} names no migration; nothing was recorded. Known: ${known.join(', ') || 'none'}` }
   return { ok: true, ids: known.filter((id) => compareMigrationIds(id, target) <= 0) }
 }

@@ -42,7 +42,8 @@ export function statementWords(sql: string): string[][] {
       let j = i + 1
       while (j < sql.length) {
         if (sql[j] === close) {
-          if (close !== ']' && sql[j + 1] === close) j += 2 // doubled quote inside a literal
+          if (close !== ']' && sql[j + 1] === close)
+            j += 2 // doubled quote inside a literal
           else break
         } else j++
       }

@@ -22,6 +22,8 @@ export interface Flags {
   readonly baseline?: string
   readonly backup: boolean
   readonly dryRun: boolean
+  readonly quiet: boolean
+  readonly verbose: boolean
 }
 
 const OPTIONS = {
@@ -40,6 +42,8 @@ const OPTIONS = {
   baseline: { type: 'string' },
   backup: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  verbose: { type: 'boolean' },
 } as const
 
 function invalid(message: string): MigrateError {
@@ -62,7 +66,8 @@ function wholeNumber(value: string | undefined, flag: string, min: number): numb
 export function parseFlags(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Flags {
   const { values } = parseArgs({ args: [...argv], options: OPTIONS, strict: false, allowPositionals: true })
   const bool = (key: keyof typeof OPTIONS) => values[key] === true
-  if (bool('atomic') && bool('transaction-per-migration')) throw invalid('--atomic and --transaction-per-migration exclude each other: pick one.')
+  if (bool('atomic') && bool('transaction-per-migration'))
+    throw invalid('--atomic and --transaction-per-migration exclude each other: pick one.')
   return {
     name: (values.name as string | boolean | undefined) ?? env.npm_config_name,
     db: stringFlag(values.db, 'db', 'data/app.sqlite3'),
@@ -79,5 +84,7 @@ export function parseFlags(argv: readonly string[] = process.argv.slice(2), env:
     baseline: stringFlag(values.baseline, 'baseline', '20261126120000_add_users'),
     backup: bool('backup'),
     dryRun: bool('dry-run'),
+    quiet: bool('quiet'),
+    verbose: bool('verbose'),
   }
 }

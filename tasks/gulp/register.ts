@@ -15,15 +15,27 @@ import { listCompiledMigrations } from '../io/migration-files'
 import { createMigration } from '../io/new-migration'
 import { writeSchemaFile } from '../io/schema'
 import { DEFAULT_OPTIONS, resolveDatabasePath, resolvePaths, type MigrationTaskOptions } from '../options'
-import { applyMigrations, checkedPlan, rollbackMigrations, type ApplyOptions, type RunEvent, type RunResult, type TransactionMode } from '../runner'
+import {
+  applyMigrations,
+  checkedPlan,
+  rollbackMigrations,
+  type ApplyOptions,
+  type RunEvent,
+  type RunResult,
+  type TransactionMode,
+} from '../runner'
 import { parseFlags, type Flags } from './flags'
-import { error, formatMs, info, plural, toPluginError, warn } from './report'
+import { error, formatMs, info, paint, plural, toPluginError, warn } from './report'
+import { performance } from 'node:perf_hooks'
 
 /**
  * A gulp task function, as gulp 5 (undertaker) runs it: it signals completion through `done` or by what it
  * returns (here always a promise). Declared here so the package's types do not need `@types/gulp`.
  */
-export type TaskFunction = ((done: (error?: Error | null) => void) => void | PromiseLike<unknown>) & { displayName?: string; description?: string }
+export type TaskFunction = ((done: (error?: Error | null) => void) => void | PromiseLike<unknown>) & {
+  displayName?: string
+  description?: string
+}
 
 /** The part of gulp the tasks need; pass the `gulp` module your gulpfile imports. */
 export interface GulpLike {
@@ -31,7 +43,11 @@ export interface GulpLike {
   /** gulp's `series`; what it returns is a task function. */
   series(...tasks: TaskFunction[]): unknown
   /** gulp's `watch`; needed by `migrate:watch` only. */
-  watch?(globs: string | string[], options: WatchOptions, task: TaskFunction): { close(): unknown; once(event: 'ready', listener: () => void): unknown }
+  watch?(
+    globs: string | string[],
+    options: WatchOptions,
+    task: TaskFunction,
+  ): { close(): unknown; once(event: 'ready', listener: () => void): unknown }
 }
 
 /** The subset of gulp 5's watch options used here (glob-watcher 6 / chokidar 3). */
@@ -74,15 +90,31 @@ function named(name: string, body: () => Promise<void> | void): TaskFunction {
   return task
 }
 
-/** Prints run events as they happen: one line per migration with its time. */
-function progress(): (event: RunEvent) => void {
+/** `--json`: the result for scripts, on stdout (add gulp's --silent to keep gulp's own lines out). */
+function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+}
+
+/** Prints run events as they happen: one line per migration with its time, and progress on long runs. */
+function progress(quiet: boolean): (event: RunEvent) => void {
   let waited = false
+  let lastProgress = performance.now()
   return (event) => {
-    if (event.type === 'applied') info(`Applied ${event.id} (${formatMs(event.durationMs)})`)
-    else if (event.type === 'reverted') info(`Rolled back ${event.id} (${formatMs(event.durationMs)})`)
-    else if (event.type === 'checksums-recorded') info(`Recorded checksums of ${plural(event.ids.length, 'migration')} adopted from the earlier runner (they had none)`)
-    else if (event.type === 'baselined') info(`Baseline: recorded ${plural(event.ids.length, 'migration')} as applied without running them (${event.ids.at(-1)})`)
-    else if (event.type === 'lease-broken') warn(event.reason)
+    if (event.type === 'applied') {
+      if (!quiet) info(`${paint('green', 'Applied')} ${event.id} ${paint('dim', `(${formatMs(event.durationMs)})`)}`)
+    } else if (event.type === 'reverted') {
+      if (!quiet) info(`${paint('yellow', 'Rolled back')} ${event.id} ${paint('dim', `(${formatMs(event.durationMs)})`)}`)
+    } else if (event.type === 'migration-start') {
+      // In batch mode the per-migration lines come at the commit; on long runs say how far it got meanwhile.
+      if (!quiet && event.total > 1 && performance.now() - lastProgress > 2000) {
+        lastProgress = performance.now()
+        info(paint('dim', `... ${event.index} of ${event.total} (${event.id})`))
+      }
+    } else if (event.type === 'checksums-recorded') {
+      info(`Recorded checksums of ${plural(event.ids.length, 'migration')} adopted from the earlier runner (they had none)`)
+    } else if (event.type === 'baselined') {
+      info(`Baseline: recorded ${plural(event.ids.length, 'migration')} as applied without running them (${event.ids.at(-1)})`)
+    } else if (event.type === 'lease-broken') warn(event.reason)
     else if (event.type === 'waiting' && !waited) {
       waited = true
       info(event.reason)
@@ -101,7 +133,11 @@ function progress(): (event: RunEvent) => void {
  * gulp.task('db:migrate', tasks.migrate)
  * ```
  */
-export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options: MigrationTaskOptions = {}, argv?: readonly string[]): MigrationTasks {
+export function migrationTasks(
+  gulp: Pick<GulpLike, 'series' | 'watch'>,
+  options: MigrationTaskOptions = {},
+  argv?: readonly string[],
+): MigrationTasks {
   const prefix = options.taskPrefix ?? ''
   const table = options.table ?? DEFAULT_OPTIONS.table
   const paths = () => resolvePaths(options)
@@ -120,12 +156,15 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
     databaseLabel: label(databasePath(f)),
     to: f.to,
     baseline: f.baseline,
-    onEvent: progress(),
+    onEvent: progress(f.quiet),
   })
   const task = (name: MigrationTaskName, body: () => Promise<void> | void) => named(`${prefix}${name}`, body)
 
   async function withDatabase<T>(f: Flags, body: (db: Database) => Promise<T> | T): Promise<T> {
-    const db = openDatabase(databasePath(f), { busyTimeoutMs: busyTimeoutMs(f) })
+    const db = openDatabase(databasePath(f), {
+      busyTimeoutMs: busyTimeoutMs(f),
+      verbose: f.verbose ? (sql) => info(paint('dim', `  ${sql}`)) : undefined,
+    })
     try {
       return await body(db)
     } finally {
@@ -146,7 +185,11 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
 
   function summary(result: RunResult, verb: 'Applied' | 'Rolled back', database: string): void {
     const n = result.results.filter((r) => r.status === 'applied' || r.status === 'reverted').length
-    info(n === 0 && verb === 'Applied' ? `Database is up to date (${database})` : `${verb} ${plural(n, 'migration')} in ${formatMs(result.durationMs)} (${database})`)
+    info(
+      n === 0 && verb === 'Applied'
+        ? `Database is up to date (${database})`
+        : `${verb} ${plural(n, 'migration')} in ${formatMs(result.durationMs)} (${database})`,
+    )
   }
 
   const newMigration = task('migration:new', () => {
@@ -175,12 +218,14 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
     await withDatabase(f, async (db) => {
       const result = await applyMigrations(db, available, {
         ...runOptions(f),
+        onEvent: f.json ? undefined : progress(f.quiet),
         beforeChanges:
           f.backup || options.backup
             ? async () => info(`Backed up ${label(path)} to ${label(await backupDatabase(db, backupPath(path)))} before applying`)
             : undefined,
       })
-      summary(result, 'Applied', label(path))
+      if (f.json) printJson({ database: label(path), ...result })
+      else summary(result, 'Applied', label(path))
       dumpSchema(db)
     })
   })
@@ -192,7 +237,7 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
     const db = existsSync(path) ? openDatabase(path, { busyTimeoutMs: busyTimeoutMs(f), readonly: true }) : undefined
     try {
       const report = migrationStatus(db, { ...paths(), table })
-      if (f.json) process.stdout.write(JSON.stringify({ database: label(path), ...report }, null, 2) + '\n')
+      if (f.json) printJson({ database: label(path), ...report })
       else for (const line of renderStatus(report, label(path))) info(line)
     } finally {
       db?.close()
@@ -227,8 +272,15 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
   const down = task('migrate:down', async () => {
     const f = flags()
     await withDatabase(f, async (db) => {
-      const result = await rollbackMigrations(db, listCompiledMigrations(paths()), { ...runOptions(f), step: f.step, to: f.to, all: f.all || undefined })
-      summary(result, 'Rolled back', label(databasePath(f)))
+      const result = await rollbackMigrations(db, listCompiledMigrations(paths()), {
+        ...runOptions(f),
+        onEvent: f.json ? undefined : progress(f.quiet),
+        step: f.step,
+        to: f.to,
+        all: f.all || undefined,
+      })
+      if (f.json) printJson({ database: label(databasePath(f)), ...result })
+      else summary(result, 'Rolled back', label(databasePath(f)))
       dumpSchema(db)
     })
   })
@@ -257,7 +309,8 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
         `${plural(failed.length, 'migration')} do not roll back cleanly: ${failed.map((r) => r.id).join(', ')}. Fix their down functions (the diff above shows what differs).`,
       )
     }
-    if (report.results.length > 0) info(`Verified the down path of ${plural(report.results.length, 'migration')} on a copy; the database was not changed`)
+    if (report.results.length > 0)
+      info(`Verified the down path of ${plural(report.results.length, 'migration')} on a copy; the database was not changed`)
   })
 
   const repair = task('migrate:repair', async () => {
@@ -274,7 +327,11 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
       db.transaction(() => {
         for (const id of ids) ledger.setChecksum(id, available.find((m) => m.id === id)?.checksum as string)
       }).immediate()
-      info(ids.length === 0 ? 'No changed migrations to accept' : `Accepted the current source of ${ids.join(', ')} (checksum re-recorded; it is not run again)`)
+      info(
+        ids.length === 0
+          ? 'No changed migrations to accept'
+          : `Accepted the current source of ${ids.join(', ')} (checksum re-recorded; it is not run again)`,
+      )
     })
   })
 
@@ -299,7 +356,8 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
   })
 
   const watchTask = task('migrate:watch', async () => {
-    if (!gulp.watch) throw new MigrateError('INVALID_MODULE', 'migrate:watch needs gulp.watch: pass the gulp module itself to registerMigrationTasks.')
+    if (!gulp.watch)
+      throw new MigrateError('INVALID_MODULE', 'migrate:watch needs gulp.watch: pass the gulp module itself to registerMigrationTasks.')
     const { WatchSession } = await import('../watch')
     const f = flags()
     const { sourceDir, distDir, tsconfig } = paths()
@@ -319,7 +377,11 @@ export function migrationTasks(gulp: Pick<GulpLike, 'series' | 'watch'>, options
     }
     run.displayName = `${prefix}migrate:watch (change)`
     const glob = join(sourceDir, '*.ts').split(sep).join('/')
-    const watcher = gulp.watch(glob, { delay: options.watchDelayMs ?? DEFAULT_OPTIONS.watchDelayMs, queue: true, events: ['add', 'change', 'unlink'] }, run)
+    const watcher = gulp.watch(
+      glob,
+      { delay: options.watchDelayMs ?? DEFAULT_OPTIONS.watchDelayMs, queue: true, events: ['add', 'change', 'unlink'] },
+      run,
+    )
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve())) // changes before 'ready' would be missed
     info(`Watching ${label(sourceDir)}/*.ts for changes (Ctrl-C to stop)`)
     await new Promise<void>((resolve) => {
@@ -369,5 +431,3 @@ export function registerMigrationTasks(gulp: GulpLike, options: MigrationTaskOpt
   for (const name of TASK_NAMES) gulp.task(`${prefix}${name}`, tasks[name])
   return tasks
 }
-
-

@@ -17,16 +17,26 @@ export function renderStatus(report: StatusReport, database: string): string[] {
     .map((state) => [state, report.migrations.filter((m) => m.state === state).length] as const)
     .filter(([, n]) => n > 0)
     .map(([state, n]) => `${n} ${state}`)
-  const lines = [`Database ${database}`, ...table(['Migration', 'State', 'Applied at', 'Duration'], rows), counts.join(', ') || 'No migrations']
+  const lines = [
+    `Database ${database}`,
+    ...table(['Migration', 'State', 'Applied at', 'Duration'], rows),
+    counts.join(', ') || 'No migrations',
+  ]
   if (report.stale.length > 0) lines.push(`Stale compiled output (run gulp migrate:build): ${report.stale.join(', ')}`)
   if (report.schemaCurrent === false) lines.push('schema.sql does not match the database')
   return lines
 }
 
 export function renderDryRun(report: DryRunReport): string[] {
-  const lines = [report.plan.length === 0 ? 'Dry run: nothing to apply' : `Dry run: would apply ${report.plan.length} migration(s): ${report.plan.join(', ')}`]
+  const lines = [
+    report.plan.length === 0
+      ? 'Dry run: nothing to apply'
+      : `Dry run: would apply ${report.plan.length} migration(s): ${report.plan.join(', ')}`,
+  ]
   for (const m of report.migrations) {
-    lines.push(`${m.status === 'applied' ? 'ok    ' : m.status.padEnd(6)} ${m.id} (${formatMs(m.durationMs)})${m.error ? `: ${m.error}` : ''}`)
+    lines.push(
+      `${m.status === 'applied' ? 'ok    ' : m.status.padEnd(6)} ${m.id} (${formatMs(m.durationMs)})${m.error ? `: ${m.error}` : ''}`,
+    )
     for (const sql of m.statements) lines.push(`         ${sql.replace(/\s+/g, ' ').trim()}`)
   }
   if (report.error) lines.push(`Dry run failed: ${report.error}`)
@@ -42,7 +52,8 @@ export function renderVerify(report: VerifyReport): string[] {
     lines.push(`${r.ok ? 'ok  ' : 'FAIL'} ${r.id}`)
     lines.push(...r.problems.map((p) => `     ${p}`))
   }
-  if (report.notVerified.length > 0) lines.push(`Not verified (a newer migration's down failed first, so the copy is not in their state): ${report.notVerified.join(', ')}`)
+  if (report.notVerified.length > 0)
+    lines.push(`Not verified (a newer migration's down failed first, so the copy is not in their state): ${report.notVerified.join(', ')}`)
   if (report.results.length === 0) lines.push('Nothing to verify: no pending migrations')
   return lines
 }

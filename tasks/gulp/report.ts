@@ -1,5 +1,6 @@
 /** How the tasks talk: fancy-log lines, and a `PluginError` without a stack for every error the user can fix. */
 import log from 'fancy-log'
+import { styleText } from 'node:util'
 import PluginError from 'plugin-error'
 import { MigrateError } from '../errors'
 
@@ -11,6 +12,23 @@ export function formatMs(ms: number): string {
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
+}
+
+/**
+ * Colour for terminals only: never when output is piped, with NO_COLOR set, FORCE_COLOR=0 or gulp's
+ * --no-color; FORCE_COLOR=1 forces it.
+ */
+export function colorEnabled(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv,
+  tty = process.stdout.isTTY,
+): boolean {
+  if (argv.includes('--no-color') || 'NO_COLOR' in env || env.FORCE_COLOR === '0') return false
+  return (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') || tty === true
+}
+
+export function paint(format: 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold', text: string): string {
+  return colorEnabled() ? styleText(format, text) : text
 }
 
 export function info(message: string): void {

@@ -180,7 +180,9 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
 
   if (changed.length > 0) {
     const VinylFile = require('vinyl') as typeof Vinyl // only needed when something is compiled
-    const inputs = changed.map((id) => new VinylFile({ cwd: process.cwd(), base: sourceDir, path: join(sourceDir, `${id}.ts`), contents: contents.get(id) }))
+    const inputs = changed.map(
+      (id) => new VinylFile({ cwd: process.cwd(), base: sourceDir, path: join(sourceDir, `${id}.ts`), contents: contents.get(id) }),
+    )
     for (const output of await compileVinyl(inputs, tsconfig)) writeFileAtomic(join(distDir, output.relative), output.contents as Buffer)
   }
 
@@ -199,7 +201,10 @@ export async function compileVinyl(files: readonly Vinyl[], tsconfig: string | u
   const diagnostics: Diagnostic[] = []
   const outputs: Vinyl[] = []
   await new Promise<void>((resolvePromise) => {
-    const stream = projectFor(tsconfig, files[0]?.base ?? process.cwd())({
+    const stream = projectFor(
+      tsconfig,
+      files[0]?.base ?? process.cwd(),
+    )({
       error(error, typescript) {
         const d = error.diagnostic
         diagnostics.push({
@@ -214,7 +219,7 @@ export async function compileVinyl(files: readonly Vinyl[], tsconfig: string | u
     stream.on('data', (file: Vinyl) => outputs.push(file))
     stream.on('error', () => undefined) // reported through the reporter above (gulpjs/gulp#2812 would swallow it anyway)
     stream.on('end', () => resolvePromise())
-    for (const file of files) stream.write(file)
+    for (const file of files) stream.write(file as unknown as Buffer) // an object-mode stream of Vinyl files, typed as a byte stream
     stream.end()
   })
   if (diagnostics.length > 0) {

@@ -9,6 +9,8 @@ export interface OpenDatabaseOptions {
   readonly busyTimeoutMs: number
   /** Open without write access (and never create the file). */
   readonly readonly?: boolean
+  /** Called with every SQL statement executed (better-sqlite3's `verbose` hook). */
+  readonly verbose?: (sql: string) => void
 }
 
 export function openDatabase(path: string, options: OpenDatabaseOptions): Database.Database {
@@ -35,7 +37,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Databa
   }
   let db: Database.Database
   try {
-    db = new Database(path, { timeout: options.busyTimeoutMs, readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
+    db = new Database(path, {
+      timeout: options.busyTimeoutMs,
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+      verbose: options.verbose ? (sql) => options.verbose?.(String(sql)) : undefined,
+    })
   } catch (error) {
     throw translateSqliteError(error, path, options.busyTimeoutMs)
   }

@@ -46,9 +46,7 @@ export class LeaseStore {
 
   current(): Lease | undefined {
     return this.db
-      .prepare(
-        `SELECT owner, pid, host, migration, acquired_at AS acquiredAt, expires_at AS expiresAt FROM ${this.lockTable} WHERE id = 1`,
-      )
+      .prepare(`SELECT owner, pid, host, migration, acquired_at AS acquiredAt, expires_at AS expiresAt FROM ${this.lockTable} WHERE id = 1`)
       .get() as Lease | undefined
   }
 

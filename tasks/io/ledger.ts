@@ -93,15 +93,12 @@ export class Ledger {
     this.db.prepare(`UPDATE ${this.table} SET checksum = ? WHERE name IN (?, ?, ?)`).run(checksum, id, `${id}.ts`, `${id}.js`)
   }
 
-
   private columns(): Set<string> {
     const rows = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(this.table.slice(1, -1)) as Array<{ name: string }>
     return new Set(rows.map((r) => r.name))
   }
 
   private hasLockTable(): boolean {
-    return (
-      this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.lockTable.slice(1, -1)) !== undefined
-    )
+    return this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.lockTable.slice(1, -1)) !== undefined
   }
 }

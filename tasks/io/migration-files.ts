@@ -3,7 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import type { AvailableMigration } from '../core/plan'
 import { migrationChecksum } from '../core/checksum'
-import { findCaseCollisions, isCompiledMigrationFile, isSourceMigrationFile, migrationId, compareMigrationIds } from '../core/migration-name'
+import {
+  findCaseCollisions,
+  isCompiledMigrationFile,
+  isSourceMigrationFile,
+  migrationId,
+  compareMigrationIds,
+} from '../core/migration-name'
 import { MigrateError, describeThrown } from '../errors'
 import type { Migration } from '../types'
 import { readManifest } from './manifest'
@@ -41,7 +47,9 @@ function readDirectory(dir: string, what: string): string[] {
 export function listSourceFiles(sourceDir: string): string[] {
   const entries = readDirectory(sourceDir, 'migrations')
   const sources = entries.filter(isSourceMigrationFile)
-  const lookalikes = entries.filter((f) => /^\d{3,}_.*\.(?:[cm]?js|[cm]ts)$/.test(f) && !f.endsWith('.d.ts') && !f.endsWith('.d.mts') && !f.endsWith('.d.cts'))
+  const lookalikes = entries.filter(
+    (f) => /^\d{3,}_.*\.(?:[cm]?js|[cm]ts)$/.test(f) && !f.endsWith('.d.ts') && !f.endsWith('.d.mts') && !f.endsWith('.d.cts'),
+  )
   const ids = [...sources, ...lookalikes].map(migrationId)
   const sameId = ids.filter((id, i) => ids.indexOf(id) !== i)
   const collisions = [...findCaseCollisions([...new Set(ids)]), ...[...new Set(sameId)].map((id) => [id])]
@@ -129,15 +137,21 @@ export function loadMigration(migration: CompiledMigration): Migration {
   const exported = loaded as Partial<Migration> & { default?: Partial<Migration> }
   const module = typeof exported.up !== 'function' && exported.default && typeof exported.default === 'object' ? exported.default : exported
   const problems: string[] = []
-  if (typeof module.up !== 'function') problems.push(`it must export a function \`up(db)\` (found ${module.up === undefined ? 'none' : typeof module.up})`)
+  if (typeof module.up !== 'function')
+    problems.push(`it must export a function \`up(db)\` (found ${module.up === undefined ? 'none' : typeof module.up})`)
   if (module.down !== undefined && typeof module.down !== 'function') problems.push('`down` must be a function')
   if (module.transaction !== undefined && typeof module.transaction !== 'boolean') problems.push('`transaction` must be true or false')
   if (module.foreignKeys !== undefined && typeof module.foreignKeys !== 'boolean') problems.push('`foreignKeys` must be true or false')
   if (module.transaction === false && module.foreignKeys === false) {
-    problems.push('`foreignKeys = false` needs a transaction (it checks foreign keys before committing); set PRAGMA foreign_keys yourself in a non-transactional migration')
+    problems.push(
+      '`foreignKeys = false` needs a transaction (it checks foreign keys before committing); set PRAGMA foreign_keys yourself in a non-transactional migration',
+    )
   }
   if (problems.length > 0) {
-    throw new MigrateError('INVALID_MODULE', `Migration ${migration.source} is not a valid migration: ${problems.join('; ')}. Nothing was applied.`)
+    throw new MigrateError(
+      'INVALID_MODULE',
+      `Migration ${migration.source} is not a valid migration: ${problems.join('; ')}. Nothing was applied.`,
+    )
   }
   return module as Migration
 }

@@ -48,7 +48,10 @@ export function createMigration(options: NewMigrationOptions): string {
   const prefixes = readdirSync(options.sourceDir)
     .map((f) => /^(\d{3,})_/.exec(f)?.[1])
     .filter((p): p is string => p !== undefined)
-  const newestNonTimestamp = prefixes.filter((p) => !parseTimestamp(p)).sort((a, b) => compareMigrationIds(`${a}_`, `${b}_`)).at(-1)
+  const newestNonTimestamp = prefixes
+    .filter((p) => !parseTimestamp(p))
+    .sort((a, b) => compareMigrationIds(`${a}_`, `${b}_`))
+    .at(-1)
   let timestamp = nextTimestamp(options.now ?? new Date(), prefixes)
   if (newestNonTimestamp && BigInt(newestNonTimestamp) >= BigInt(timestamp)) {
     throw new MigrateError(

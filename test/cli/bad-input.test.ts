@@ -55,20 +55,54 @@ describe('gulp migrate: bad input', function () {
   }
 
   const cases: Array<[string, () => void, RegExp]> = [
-    ['a module whose up is not a function', migration('002_number.ts', 'export const up = 42\n'), /002_number\.ts is not a valid migration: it must export a function `up\(db\)` \(found number\)/],
-    ['a module that throws when loaded', migration('002_throws.ts', `throw new Error('cannot load me')\nexport const up = () => undefined\n`), /Migration migrations\/002_throws\.ts threw while loading: cannot load me/],
+    [
+      'a module whose up is not a function',
+      migration('002_number.ts', 'export const up = 42\n'),
+      /002_number\.ts is not a valid migration: it must export a function `up\(db\)` \(found number\)/,
+    ],
+    [
+      'a module that throws when loaded',
+      migration('002_throws.ts', `throw new Error('cannot load me')\nexport const up = () => undefined\n`),
+      /Migration migrations\/002_throws\.ts threw while loading: cannot load me/,
+    ],
     ['a syntax error', migration('002_syntax.ts', 'export const up = (db => {\n'), /migrations\/002_syntax\.ts:\d+:\d+ - error TS1005/],
-    ['a type error', migration('002_type.ts', `export const up = (): void => {\n  const n: number = 'x'\n}\n`), /migrations\/002_type\.ts:2:9 - error TS2322/],
-    ['up returning a rejected promise', migration('002_reject.ts', `export const up = async (db: import('better-sqlite3').Database) => {\n  db.exec('CREATE TABLE second (id INTEGER)')\n  return Promise.reject(new Error('rejected on purpose'))\n}\n`), /Migration migrations\/002_reject\.ts failed: rejected on purpose/],
-    ['up throwing a non-Error value', migration('002_string.ts', `export const up = (db: import('better-sqlite3').Database) => {\n  db.exec('CREATE TABLE second (id INTEGER)')\n  throw 'a plain string'\n}\n`), /Migration migrations\/002_string\.ts failed: a plain string/],
-    ['two files whose names differ only by case', () => {
-      project.migration('002_Second.ts', 'CREATE TABLE second (id INTEGER)')
-      project.migration('002_second.ts', 'CREATE TABLE second (id INTEGER)')
-    }, /Two migration files have the same name apart from case or extension: 002_Second\.ts and 002_second\.ts/],
-    ['two files whose names differ only by extension', () => {
-      project.migration('002_second.ts', 'CREATE TABLE second (id INTEGER)')
-      writeFileSync(join(project.migrationsDir, '002_second.js'), 'exports.up = () => undefined\n')
-    }, /Two migration files have the same name apart from case or extension: 002_second\.js and 002_second\.ts/],
+    [
+      'a type error',
+      migration('002_type.ts', `export const up = (): void => {\n  const n: number = 'x'\n}\n`),
+      /migrations\/002_type\.ts:2:9 - error TS2322/,
+    ],
+    [
+      'up returning a rejected promise',
+      migration(
+        '002_reject.ts',
+        `export const up = async (db: import('better-sqlite3').Database) => {\n  db.exec('CREATE TABLE second (id INTEGER)')\n  return Promise.reject(new Error('rejected on purpose'))\n}\n`,
+      ),
+      /Migration migrations\/002_reject\.ts failed: rejected on purpose/,
+    ],
+    [
+      'up throwing a non-Error value',
+      migration(
+        '002_string.ts',
+        `export const up = (db: import('better-sqlite3').Database) => {\n  db.exec('CREATE TABLE second (id INTEGER)')\n  throw 'a plain string'\n}\n`,
+      ),
+      /Migration migrations\/002_string\.ts failed: a plain string/,
+    ],
+    [
+      'two files whose names differ only by case',
+      () => {
+        project.migration('002_Second.ts', 'CREATE TABLE second (id INTEGER)')
+        project.migration('002_second.ts', 'CREATE TABLE second (id INTEGER)')
+      },
+      /Two migration files have the same name apart from case or extension: 002_Second\.ts and 002_second\.ts/,
+    ],
+    [
+      'two files whose names differ only by extension',
+      () => {
+        project.migration('002_second.ts', 'CREATE TABLE second (id INTEGER)')
+        writeFileSync(join(project.migrationsDir, '002_second.js'), 'exports.up = () => undefined\n')
+      },
+      /Two migration files have the same name apart from case or extension: 002_second\.js and 002_second\.ts/,
+    ],
   ]
 
   for (const [label, arrange, message] of cases) {
@@ -86,7 +120,10 @@ describe('gulp migrate: bad input', function () {
 
   it('refuses a missing migrations folder', async () => {
     rmSync(project.migrationsDir, { recursive: true })
-    assertRefused(await project.gulp(['migrate']), /The migrations folder migrations does not exist\. Create a migration with `gulp migration:new --name=NAME`/)
+    assertRefused(
+      await project.gulp(['migrate']),
+      /The migrations folder migrations does not exist\. Create a migration with `gulp migration:new --name=NAME`/,
+    )
   })
 
   it('refuses a file that is not a database', async () => {
@@ -119,7 +156,10 @@ describe('gulp migrate: bad input', function () {
     it('refuses a read-only database file', async () => {
       chmodSync(project.dbPath, 0o444)
       if (isRoot) chownSync(join(project.dir, 'data'), NOBODY, NOBODY) // the folder is writable, the file is not
-      assertRefused(await asReadOnlyUser(['migrate:apply']), /Database .*app\.sqlite3 is read-only \(attempt to write a readonly database\); nothing was changed\. Make the file and its folder writable/)
+      assertRefused(
+        await asReadOnlyUser(['migrate:apply']),
+        /Database .*app\.sqlite3 is read-only \(attempt to write a readonly database\); nothing was changed\. Make the file and its folder writable/,
+      )
     })
 
     it('refuses a database in a read-only folder', async () => {

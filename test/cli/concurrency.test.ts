@@ -78,7 +78,10 @@ describe('gulp migrate: concurrent runners', function () {
       const run = await project.gulp(['migrate:apply', '--busy-timeout=400'])
       assert.ok(Date.now() - started >= 400)
       assert.notEqual(run.code, 0)
-      assert.match(run.output, /is locked by another connection and stayed locked for the busy timeout of 400 ms; nothing was changed\. .*--busy-timeout=MS/)
+      assert.match(
+        run.output,
+        /is locked by another connection and stayed locked for the busy timeout of 400 ms; nothing was changed\. .*--busy-timeout=MS/,
+      )
       assert.doesNotMatch(run.output, /\n\s+at /, 'no stack trace')
     } finally {
       holder.exec('ROLLBACK')

@@ -45,8 +45,13 @@ describe('gulp migrate: crashes', function () {
   function inspect(dbPath: string): { recorded: string[]; tables: string[]; lease: number; integrity: string } {
     const db = new Database(dbPath, { readonly: true })
     try {
-      const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[]
-      const recorded = tables.includes('migrations') ? (db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all() as string[]) : []
+      const tables = db
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+        .pluck()
+        .all() as string[]
+      const recorded = tables.includes('migrations')
+        ? (db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all() as string[])
+        : []
       const lease = tables.includes('migrations_lock') ? (db.prepare('SELECT count(*) FROM migrations_lock').pluck().get() as number) : 0
       return { recorded, tables, lease, integrity: db.pragma('integrity_check', { simple: true }) as string }
     } finally {
@@ -126,9 +131,13 @@ describe('gulp migrate: crashes', function () {
       assert.equal((await long.gulp(['migrate:build'])).code, 0)
       // Kill from outside once the runner is well into the inserts (the journal file exists by then).
       const { existsSync } = await import('node:fs')
-      const child = spawn(process.execPath, [join(REPO, 'node_modules/gulp/bin/gulp.js'), '--gulpfile', join(REPO, 'gulpfile.ts'), '--cwd', long.dir, 'migrate:apply'], {
-        stdio: 'ignore',
-      })
+      const child = spawn(
+        process.execPath,
+        [join(REPO, 'node_modules/gulp/bin/gulp.js'), '--gulpfile', join(REPO, 'gulpfile.ts'), '--cwd', long.dir, 'migrate:apply'],
+        {
+          stdio: 'ignore',
+        },
+      )
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
       const deadline = Date.now() + 20_000
       while (!existsSync(`${long.dbPath}-journal`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))

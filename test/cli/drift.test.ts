@@ -22,7 +22,10 @@ describe('gulp migrate: drift', function () {
     const before = dumpDatabase(project.dbPath)
     const run = await project.gulp(['migrate'])
     assert.notEqual(run.code, 0)
-    assert.match(run.output, /Nothing was applied: the migration files and the database disagree\. migrations\/001_first\.ts changed after it was applied\. Restore the applied version .*`gulp migrate:repair`/)
+    assert.match(
+      run.output,
+      /Nothing was applied: the migration files and the database disagree\. migrations\/001_first\.ts changed after it was applied\. Restore the applied version .*`gulp migrate:repair`/,
+    )
     assert.equal(dumpDatabase(project.dbPath), before, 'nothing applied, not even 004')
 
     const repair = await project.gulp(['migrate:repair'])
@@ -60,7 +63,10 @@ describe('gulp migrate: drift', function () {
     const before = dumpDatabase(project.dbPath)
     const run = await project.gulp(['migrate'])
     assert.notEqual(run.code, 0)
-    assert.match(run.output, /migrations\/002_from_other_branch\.ts is pending but sorts before the newest applied migration \(usually the result of merging two branches\)\. Rename it .* or run with --allow-out-of-order/)
+    assert.match(
+      run.output,
+      /migrations\/002_from_other_branch\.ts is pending but sorts before the newest applied migration \(usually the result of merging two branches\)\. Rename it .* or run with --allow-out-of-order/,
+    )
     assert.equal(dumpDatabase(project.dbPath), before)
     const allowed = await project.gulp(['migrate', '--allow-out-of-order'])
     assert.equal(allowed.code, 0, allowed.output)

@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process'
 import Database from 'better-sqlite3'
 import { REPO, TestProject, dumpDatabase } from '../helpers/project'
 
-const EXAMPLES = readdirSync(join(REPO, 'migrations')).filter((f) => /^\d+_.*\.ts$/.test(f)).sort()
+const EXAMPLES = readdirSync(join(REPO, 'migrations'))
+  .filter((f) => /^\d+_.*\.ts$/.test(f))
+  .sort()
 
 describe('gulp migrate', function () {
   this.timeout(120_000)
@@ -124,9 +126,13 @@ describe('gulp migrate', function () {
     assert.deepEqual(project.recorded(), ['001_first.ts'])
     // The marker is what makes this work: without it Node treats the compiled file as an ES module and `up` is lost.
     const probe = (file: string) =>
-      spawnSync(process.execPath, ['-e', `try { process.stdout.write(typeof require(${JSON.stringify(file)}).up) } catch { process.stdout.write('error') }`], {
-        encoding: 'utf8',
-      }).stdout
+      spawnSync(
+        process.execPath,
+        ['-e', `try { process.stdout.write(typeof require(${JSON.stringify(file)}).up) } catch { process.stdout.write('error') }`],
+        {
+          encoding: 'utf8',
+        },
+      ).stdout
     const compiled = join(project.distDir, '001_first.js')
     assert.equal(probe(compiled), 'function')
     rmSync(join(project.distDir, 'package.json'))
@@ -166,13 +172,18 @@ describe('gulp migrate', function () {
     project.write('002_no_up.ts', `export const upp = () => undefined\n`)
     const run = await project.gulp(['migrate'])
     assert.notEqual(run.code, 0)
-    assert.match(run.output, /Migration migrations\/002_no_up\.ts is not a valid migration: it must export a function `up\(db\)` \(found none\)/)
+    assert.match(
+      run.output,
+      /Migration migrations\/002_no_up\.ts is not a valid migration: it must export a function `up\(db\)` \(found none\)/,
+    )
     assert.ok(!existsSync(project.dbPath) || !project.tables().includes('first'), 'checked before anything is applied')
   })
 
   it('takes the database path from --db, then DATABASE_PATH, then the gulpfile', async () => {
     project.migration('001_first.ts', 'CREATE TABLE first (id INTEGER)')
-    const viaFlag = await project.gulp(['migrate', '--db', 'other/flag.sqlite3'], { env: { DATABASE_PATH: join(project.dir, 'env.sqlite3') } })
+    const viaFlag = await project.gulp(['migrate', '--db', 'other/flag.sqlite3'], {
+      env: { DATABASE_PATH: join(project.dir, 'env.sqlite3') },
+    })
     assert.equal(viaFlag.code, 0, viaFlag.output)
     assert.ok(existsSync(join(project.dir, 'other', 'flag.sqlite3')), '--db wins and its folder is created')
     assert.ok(!existsSync(join(project.dir, 'env.sqlite3')))

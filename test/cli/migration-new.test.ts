@@ -62,7 +62,9 @@ describe('gulp migration:new', function () {
   })
 
   it('works as `npm run db:create-migration --name=x` (npm passes npm_config_name)', async () => {
-    const result = await run('npm', ['run', 'db:create-migration', '--name=from_npm', '--', '--cwd', relative(REPO, project.dir)], { cwd: REPO })
+    const result = await run('npm', ['run', 'db:create-migration', '--name=from_npm', '--', '--cwd', relative(REPO, project.dir)], {
+      cwd: REPO,
+    })
     assert.equal(result.code, 0, result.output)
     assert.match(sources()[0] ?? '', /^\d{14}_from_npm\.ts$/)
   })

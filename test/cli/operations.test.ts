@@ -32,7 +32,14 @@ describe('gulp migrate: operating tasks', function () {
     const json = await project.gulp(['migrate:status', '--json', '--silent'])
     assert.equal(json.code, 0)
     const parsed = JSON.parse(json.stdout) as { migrations: Array<{ id: string; state: string; appliedAt: string | null }> }
-    assert.deepEqual(parsed.migrations.map((m) => [m.id, m.state]), [['001_users', 'applied'], ['002_posts', 'applied'], ['003_tags', 'pending']])
+    assert.deepEqual(
+      parsed.migrations.map((m) => [m.id, m.state]),
+      [
+        ['001_users', 'applied'],
+        ['002_posts', 'applied'],
+        ['003_tags', 'pending'],
+      ],
+    )
   })
 
   it('migrate:check exits 10 while something is pending, 0 when up to date, 15 when schema.sql is stale', async () => {
@@ -50,7 +57,11 @@ describe('gulp migrate: operating tasks', function () {
   })
 
   it('`npm run db:rollback -- --step=2` rolls back the newest two and rewrites schema.sql', async () => {
-    const result = await run('npm', ['run', 'db:rollback', '--', '--cwd', relative(REPO, project.dir), '--gulpfile', join(REPO, 'gulpfile.ts'), '--step=2'], { cwd: REPO })
+    const result = await run(
+      'npm',
+      ['run', 'db:rollback', '--', '--cwd', relative(REPO, project.dir), '--gulpfile', join(REPO, 'gulpfile.ts'), '--step=2'],
+      { cwd: REPO },
+    )
     assert.equal(result.code, 0, result.output)
     assert.match(result.output, /Rolled back 003_tags[^]*Rolled back 002_posts[^]*Rolled back 2 migrations/)
     assert.deepEqual(project.recorded(), ['001_users.ts'])
@@ -90,7 +101,11 @@ describe('gulp migrate: operating tasks', function () {
     const match = /Backed up data\/app\.sqlite3 to (data\/app\.sqlite3\.\d{14}\.backup) before applying/.exec(result.output)
     assert.ok(match, result.output)
     const backup = new Database(join(project.dir, match[1]), { readonly: true })
-    assert.deepEqual(backup.prepare('SELECT name FROM migrations ORDER BY id').pluck().all(), ['001_users.ts', '002_posts.ts', '003_tags.ts'])
+    assert.deepEqual(backup.prepare('SELECT name FROM migrations ORDER BY id').pluck().all(), [
+      '001_users.ts',
+      '002_posts.ts',
+      '003_tags.ts',
+    ])
     backup.close()
     const again = await project.gulp(['migrate', '--backup'])
     assert.doesNotMatch(again.output, /Backed up/, 'no backup when there is nothing to apply')
@@ -108,6 +123,26 @@ describe('gulp migrate: operating tasks', function () {
     assert.match(result.output, /FAIL 005_index\n.*down did not restore the schema[^]*\+ table idx: CREATE TABLE idx \(id INTEGER\)/)
     assert.match(result.output, /1 migration do not roll back cleanly: 005_index/)
     assert.equal(sha(), before, 'verify works on a copy')
+  })
+
+  it('--verbose prints the SQL statements, --quiet only the summary', async () => {
+    project.migration('006_verbose.ts', 'CREATE TABLE verbose_one (id INTEGER)', 'DROP TABLE verbose_one')
+    project.migration('007_quiet.ts', 'CREATE TABLE quiet_one (id INTEGER)', 'DROP TABLE quiet_one')
+    const verbose = await project.gulp(['migrate', '--verbose', '--to=006_verbose'])
+    assert.equal(verbose.code, 0, verbose.output)
+    assert.match(verbose.output, /\s{2}CREATE TABLE verbose_one \(id INTEGER\)/)
+    assert.match(verbose.output, /Applied 006_verbose/)
+    const quiet = await project.gulp(['migrate', '--quiet'])
+    assert.equal(quiet.code, 0, quiet.output)
+    assert.doesNotMatch(quiet.output, /Applied 007_quiet/)
+    assert.match(quiet.output, /Applied 1 migration in \d+ ms/)
+    const json = await project.gulp(['migrate:down', '--json', '--silent'])
+    assert.equal(json.code, 0, json.output)
+    const result = JSON.parse(json.stdout) as { results: Array<{ id: string; direction: string; status: string }> }
+    assert.deepEqual(
+      result.results.map((r) => [r.id, r.direction, r.status]),
+      [['007_quiet', 'down', 'reverted']],
+    )
   })
 
   it('refuses a database with tables but no history, and --baseline=NAME adopts it', async () => {

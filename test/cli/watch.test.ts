@@ -12,10 +12,22 @@ class Watcher {
   private readonly exited: Promise<number | null>
 
   constructor(project: TestProject) {
-    this.child = spawn(process.execPath, [join(REPO, 'node_modules/gulp/bin/gulp.js'), '--gulpfile', join(REPO, 'gulpfile.ts'), '--cwd', project.dir, '--no-color', 'migrate:watch'], {
-      env: { ...process.env, FORCE_COLOR: '0', DATABASE_PATH: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    this.child = spawn(
+      process.execPath,
+      [
+        join(REPO, 'node_modules/gulp/bin/gulp.js'),
+        '--gulpfile',
+        join(REPO, 'gulpfile.ts'),
+        '--cwd',
+        project.dir,
+        '--no-color',
+        'migrate:watch',
+      ],
+      {
+        env: { ...process.env, FORCE_COLOR: '0', DATABASE_PATH: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     this.child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()))
     this.child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()))
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)))
@@ -75,7 +87,10 @@ describe('gulp migrate:watch', function () {
 
     // edited: redone (down of the applied version, then the new up)
     const write = (up: string, down: string) =>
-      writeFileSync(join(project.migrationsDir, file), `import type { Migration } from 'gulp-sqlite-migrate'\nexport const up: Migration['up'] = (db) => { db.exec(${JSON.stringify(up)}) }\nexport const down: Migration['down'] = (db) => { db.exec(${JSON.stringify(down)}) }\n`)
+      writeFileSync(
+        join(project.migrationsDir, file),
+        `import type { Migration } from 'gulp-sqlite-migrate'\nexport const up: Migration['up'] = (db) => { db.exec(${JSON.stringify(up)}) }\nexport const down: Migration['down'] = (db) => { db.exec(${JSON.stringify(down)}) }\n`,
+      )
     write('CREATE TABLE items (id INTEGER)', 'DROP TABLE items')
     at = await watcher.waitFor(new RegExp(`Redid ${id}: rolled back the applied version and applied the new one`), at)
     assert.deepEqual(columns('items'), ['id'])
@@ -93,7 +108,10 @@ describe('gulp migrate:watch', function () {
       join(project.migrationsDir, file),
       `import type { Migration } from 'gulp-sqlite-migrate'\nexport const up: Migration['up'] = (db) => { db.exec('CREATE TABLE items (id INTEGER, name TEXT, broken TEXT)'); throw new Error('not yet') }\nexport const down: Migration['down'] = (db) => { db.exec('DROP TABLE items') }\n`,
     )
-    at = await watcher.waitFor(/Redo of migrations\/.*_add_items\.ts failed: not yet; it was rolled back, so the version applied before stays applied/, at)
+    at = await watcher.waitFor(
+      /Redo of migrations\/.*_add_items\.ts failed: not yet; it was rolled back, so the version applied before stays applied/,
+      at,
+    )
     assert.deepEqual(columns('items'), ['id', 'name'])
 
     // fixed on the next save
@@ -109,7 +127,7 @@ describe('gulp migrate:watch', function () {
 
     // deleting the newest migration of the session rolls it back and removes its output
     rmSync(join(project.migrationsDir, file))
-    at = await watcher.waitFor(new RegExp(`Rolled back ${id}: its source was deleted`), at)
+    await watcher.waitFor(new RegExp(`Rolled back ${id}: its source was deleted`), at)
     assert.deepEqual(columns('items'), [])
     assert.ok(!existsSync(join(project.distDir, `${id}.js`)))
     assert.deepEqual(project.recorded(), ['001_base.ts'])
@@ -120,9 +138,9 @@ describe('gulp migrate:watch', function () {
 
   it('coalesces a burst of saves into one run', async () => {
     watcher = new Watcher(project)
-    let at = await watcher.waitFor(/Watching migrations/)
+    const at = await watcher.waitFor(/Watching migrations/)
     for (let i = 2; i <= 6; i++) project.migration(`00${i}_burst_${i}.ts`, `CREATE TABLE burst_${i} (id INTEGER)`)
-    at = await watcher.waitFor(/Applied 006_burst_6/, at)
+    await watcher.waitFor(/Applied 006_burst_6/, at)
     const runs = watcher.output.match(/Starting 'migrate:watch \(change\)'/g) ?? []
     assert.ok(runs.length <= 2, `expected the burst to be debounced into one or two runs, saw ${runs.length}:\n${watcher.output}`)
     assert.equal(project.recorded().length, 6)

@@ -35,7 +35,9 @@ describe('core/migration-name', () => {
   })
 
   it('is a total order consistent with numeric prefixes (property)', async () => {
-    const id = fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 16n }), fc.stringMatching(/^[a-z0-9_]{1,8}$/)).map(([n, s]) => `${String(n).padStart(3, '0')}_${s}`)
+    const id = fc
+      .tuple(fc.bigInt({ min: 0n, max: 10n ** 16n }), fc.stringMatching(/^[a-z0-9_]{1,8}$/))
+      .map(([n, s]) => `${String(n).padStart(3, '0')}_${s}`)
     fc.assert(
       fc.property(id, id, id, (a, b, c) => {
         assert.equal(Math.sign(compareMigrationIds(a, b)), -Math.sign(compareMigrationIds(b, a)))
@@ -52,7 +54,24 @@ describe('core/migration-name', () => {
     assert.deepEqual(checkMigrationName('x'.repeat(100)), { ok: true, name: 'x'.repeat(100) })
   })
 
-  for (const bad of [undefined, true, '', '   ', 'Add', 'add user', 'a/b', 'a\\b', '..', '../x', 'a.b', 'a__b', '_a', 'a_', 'é', 'x'.repeat(101)]) {
+  for (const bad of [
+    undefined,
+    true,
+    '',
+    '   ',
+    'Add',
+    'add user',
+    'a/b',
+    'a\\b',
+    '..',
+    '../x',
+    'a.b',
+    'a__b',
+    '_a',
+    'a_',
+    'é',
+    'x'.repeat(101),
+  ]) {
     it(`refuses ${JSON.stringify(bad)?.slice(0, 30)} with the rule`, async () => {
       const result = checkMigrationName(bad)
       assert.equal(result.ok, false)

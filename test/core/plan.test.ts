@@ -11,7 +11,10 @@ describe('core/plan', () => {
   it('plans every file as pending on a fresh database, in order', async () => {
     const plan = planMigrations([file('20261126120000_z'), file('001_a'), file('1000_y')], [])
     assert.deepEqual(plan.pending, ['001_a', '1000_y', '20261126120000_z'])
-    assert.deepEqual(plan.entries.map((e) => e.state), ['pending', 'pending', 'pending'])
+    assert.deepEqual(
+      plan.entries.map((e) => e.state),
+      ['pending', 'pending', 'pending'],
+    )
   })
 
   it('matches recorded .ts names to compiled ids', async () => {
@@ -21,7 +24,10 @@ describe('core/plan', () => {
   })
 
   it('reports changed, missing and out-of-order migrations', async () => {
-    const plan = planMigrations([file('001_a', 'new'), file('002_late'), file('003_c')], [row('001_a.ts', 'old'), row('003_c.ts'), row('004_gone.ts')])
+    const plan = planMigrations(
+      [file('001_a', 'new'), file('002_late'), file('003_c')],
+      [row('001_a.ts', 'old'), row('003_c.ts'), row('004_gone.ts')],
+    )
     assert.deepEqual(plan.changed, ['001_a'])
     assert.deepEqual(plan.missing, ['004_gone'])
     assert.deepEqual(plan.outOfOrder, ['002_late'])
@@ -46,10 +52,13 @@ describe('core/plan', () => {
       const ids = pairs.map(([n, s]) => `${String(n).padStart(3, '0')}_${s}`)
       return fc.tuple(
         fc.constant(ids),
-        fc.array(fc.record({ applied: fc.boolean(), hasFile: fc.boolean(), edited: fc.boolean(), legacy: fc.boolean(), ts: fc.boolean() }), {
-          minLength: ids.length,
-          maxLength: ids.length,
-        }),
+        fc.array(
+          fc.record({ applied: fc.boolean(), hasFile: fc.boolean(), edited: fc.boolean(), legacy: fc.boolean(), ts: fc.boolean() }),
+          {
+            minLength: ids.length,
+            maxLength: ids.length,
+          },
+        ),
       )
     })
 
@@ -64,9 +73,16 @@ describe('core/plan', () => {
           if (f.applied) rows.push(row(f.ts ? `${id}.ts` : id, f.legacy ? null : `sum-${id}`))
         })
         const plan = planMigrations(files, rows, { allowOutOfOrder })
-        const newestApplied = rows.map((r) => r.name.replace(/\.ts$/, '')).sort(compareMigrationIds).at(-1)
+        const newestApplied = rows
+          .map((r) => r.name.replace(/\.ts$/, ''))
+          .sort(compareMigrationIds)
+          .at(-1)
 
-        assert.deepEqual(plan.entries.map((e) => e.id), [...ids].sort(compareMigrationIds), 'every id once, in order')
+        assert.deepEqual(
+          plan.entries.map((e) => e.id),
+          [...ids].sort(compareMigrationIds),
+          'every id once, in order',
+        )
         for (const entry of plan.entries) {
           const i = ids.indexOf(entry.id)
           const f = flags[i]
@@ -82,7 +98,9 @@ describe('core/plan', () => {
           assert.equal(entry.state, expected, entry.id)
         }
         // pending = pending entries, plus out-of-order ones when allowed; never anything recorded; sorted
-        const expectedPending = plan.entries.filter((e) => e.state === 'pending' || (allowOutOfOrder && e.state === 'out-of-order')).map((e) => e.id)
+        const expectedPending = plan.entries
+          .filter((e) => e.state === 'pending' || (allowOutOfOrder && e.state === 'out-of-order'))
+          .map((e) => e.id)
         assert.deepEqual(plan.pending, expectedPending)
         assert.deepEqual([...plan.pending].sort(compareMigrationIds), plan.pending)
         // applying the plan and planning again leaves nothing to do (idempotence)
@@ -90,7 +108,10 @@ describe('core/plan', () => {
         assert.deepEqual(after.pending, [])
         // planning does not depend on the order rows and files come in
         const shuffled = planMigrations([...files].reverse(), [...rows].reverse(), { allowOutOfOrder })
-        assert.deepEqual(shuffled.entries.map((e) => [e.id, e.state]), plan.entries.map((e) => [e.id, e.state]))
+        assert.deepEqual(
+          shuffled.entries.map((e) => [e.id, e.state]),
+          plan.entries.map((e) => [e.id, e.state]),
+        )
       }),
       { numRuns: 300 },
     )

@@ -99,9 +99,11 @@ export class TestProject {
   tables(): string[] {
     const db = this.open({ readonly: true })
     try {
-      return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as Array<{ name: string }>).map(
-        (r) => r.name,
-      )
+      return (
+        db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as Array<{
+          name: string
+        }>
+      ).map((r) => r.name)
     } finally {
       db.close()
     }
@@ -141,10 +143,11 @@ export function run(
 export function dumpDatabase(path: string): string {
   const db = new Database(path, { readonly: true, fileMustExist: true })
   try {
-    const schema = db.prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY type, name`).all() as Array<{ type: string; name: string }>
-    const rows = schema
-      .filter((s) => s.type === 'table')
-      .map((s) => [s.name, db.prepare(`SELECT * FROM "${s.name}" ORDER BY rowid`).all()])
+    const schema = db.prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY type, name`).all() as Array<{
+      type: string
+      name: string
+    }>
+    const rows = schema.filter((s) => s.type === 'table').map((s) => [s.name, db.prepare(`SELECT * FROM "${s.name}" ORDER BY rowid`).all()])
     return JSON.stringify({ schema, rows })
   } finally {
     db.close()

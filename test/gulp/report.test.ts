@@ -1,0 +1,22 @@
+import { strict as assert } from 'node:assert'
+import { MigrateError } from '../../tasks/errors'
+import { colorEnabled, toPluginError } from '../../tasks/gulp/report'
+
+describe('gulp/report', () => {
+  it('colours terminals only, and never with NO_COLOR, FORCE_COLOR=0 or --no-color', async () => {
+    assert.equal(colorEnabled({}, [], true), true)
+    assert.equal(colorEnabled({}, [], false), false, 'piped')
+    assert.equal(colorEnabled({ NO_COLOR: '' }, [], true), false)
+    assert.equal(colorEnabled({ FORCE_COLOR: '0' }, [], true), false)
+    assert.equal(colorEnabled({}, ['node', 'gulp', '--no-color'], true), false)
+    assert.equal(colorEnabled({ FORCE_COLOR: '1' }, [], false), true)
+  })
+
+  it('turns errors the user can fix into PluginErrors without a stack, and keeps the stack of bugs', async () => {
+    const fixable = toPluginError(new MigrateError('DRIFT', 'Nothing was applied: restore the file.'))
+    assert.equal(fixable.plugin, 'gulp-sqlite-migrate')
+    assert.equal(fixable.showStack, false)
+    assert.equal(fixable.message, 'Nothing was applied: restore the file.')
+    assert.equal(toPluginError(new TypeError('a bug')).showStack, true)
+  })
+})
