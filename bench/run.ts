@@ -7,6 +7,7 @@
  *   npm run bench                          # N = 100 and 1000, 5 rounds (install bench/ peers first: npm --prefix bench ci)
  *   npm run bench -- --sizes=1000 --runs=7
  *   npm run bench -- --smoke               # tiny, our tool and the floors only: what CI runs
+ *   npm run bench -- --sizes=1000 --only=noop,edit --watch-sizes=500
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
@@ -21,12 +22,21 @@ const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc')
 const PEERS = join(__dirname, 'node_modules')
 
 const { values: args } = parseArgs({
-  options: { sizes: { type: 'string' }, runs: { type: 'string' }, smoke: { type: 'boolean' }, 'watch-sizes': { type: 'string' } },
+  options: {
+    sizes: { type: 'string' },
+    runs: { type: 'string' },
+    smoke: { type: 'boolean' },
+    'watch-sizes': { type: 'string' },
+    only: { type: 'string' },
+  },
 })
 const smoke = args.smoke === true
 const sizes = (args.sizes ?? (smoke ? '5' : '100,1000')).split(',').map(Number)
 const watchSizes = (args['watch-sizes'] ?? (smoke ? '5' : '10,500')).split(',').map(Number)
 const runs = Number(args.runs ?? (smoke ? 1 : 5))
+/** --only=apply,noop,clone,edit,helper: run just these scenarios (the watch sizes are separate: --watch-sizes=). */
+const only = args.only?.split(',')
+const wanted = (scenario: string) => !only || only.includes(scenario)
 const peersInstalled =
   !smoke &&
   existsSync(join(PEERS, 'knex')) &&
@@ -311,83 +321,95 @@ function benchSize(n: number): void {
     cwd: REPO,
   }
 
+  const needsPeers = (list: Contender[]) => (peersInstalled ? list : [])
+  const measured = (scenario: string, title: string, contenders: () => Contender[]) =>
+    wanted(scenario) ? measure(title, contenders()) : undefined
+  const ratio = (map: Map<string, Measured> | undefined, a: Contender, b: Contender) =>
+    map ? (map.get(a.name) as Measured).median / (map.get(b.name) as Measured).median : undefined
+
   // 1. Apply on a fresh database, migrations already compiled.
   timeOnce({ ...ours, command: gulp(dirs.ours, 'migrate:build') })
-  const apply = measure(`apply ${n} pending on a fresh database (ours already compiled)`, [
+  const apply = measured('apply', `apply ${n} pending on a fresh database (ours already compiled)`, () => [
     { ...ours, prepare: fresh(ourDb) },
-    ...(peersInstalled
-      ? [
-          { ...knexApi, prepare: fresh(peerDb(dirs.knex)) },
-          { ...knexCli, prepare: fresh(peerDb(dirs.knex)) },
-          { ...umzug, prepare: fresh(peerDb(dirs.umzug)) },
-          { ...kysely, prepare: fresh(peerDb(dirs.kysely)) },
-        ]
-      : []),
+    ...needsPeers([
+      { ...knexApi, prepare: fresh(peerDb(dirs.knex)) },
+      { ...knexCli, prepare: fresh(peerDb(dirs.knex)) },
+      { ...umzug, prepare: fresh(peerDb(dirs.umzug)) },
+      { ...kysely, prepare: fresh(peerDb(dirs.kysely)) },
+    ]),
     floorEach,
     floorAll,
   ])
 
   // 2. No-op: everything applied and unchanged (the cost on every start).
-  for (const c of [ours, ...(peersInstalled ? [knexCli, umzug, kysely] : [])]) timeOnce(c)
-  writeFileSync(join(dirs.floor, 'db.sqlite3'), '')
-  const noop = measure(`no-op: ${n} applied, nothing changed`, [ours, ...(peersInstalled ? [knexCli, umzug, kysely] : []), floorOpen])
+  const noop = measured('noop', `no-op: ${n} applied, nothing changed`, () => {
+    for (const c of [ours, ...needsPeers([knexCli, umzug, kysely])]) timeOnce(c)
+    writeFileSync(join(dirs.floor, 'db.sqlite3'), '')
+    return [ours, ...needsPeers([knexCli, umzug, kysely]), floorOpen]
+  })
 
   // 3. Fresh clone: compile and apply everything.
-  const clone = measure(`fresh clone: compile + apply ${n}`, [
+  const clone = measured('clone', `fresh clone: compile + apply ${n}`, () => [
     { ...ours, prepare: fresh(ourDb, join(dirs.ours, 'migrations', 'dist')) },
-    ...(peersInstalled ? [{ ...umzug, prepare: fresh(peerDb(dirs.umzug)) }] : []),
+    ...needsPeers([{ ...umzug, prepare: fresh(peerDb(dirs.umzug)) }]),
     tsc,
   ])
 
   // 4. One edited migration of N: the newest is pending and changes; ours compiles and applies only it.
-  timeOnce({ ...ours, prepare: fresh(ourDb) })
-  timeOnce({ ...ours, name: 'roll back the newest', command: gulp(dirs.ours, 'migrate:down') })
-  const template = `${ourDb}.template`
-  cpSync(ourDb, template)
-  let edit = 0
-  const edited = measure(`one edited migration of ${n}: compile + apply it`, [
-    {
-      ...ours,
-      prepare: () => {
-        cpSync(template, ourDb)
-        appendFileSync(join(dirs.ours, 'migrations', `${migrationId(n)}.ts`), `// edit ${++edit}\n`)
+  const edited = measured('edit', `one edited migration of ${n}: compile + apply it`, () => {
+    timeOnce({ ...ours, prepare: fresh(ourDb) })
+    timeOnce({ ...ours, name: 'roll back the newest', command: gulp(dirs.ours, 'migrate:down') })
+    const template = `${ourDb}.template`
+    cpSync(ourDb, template)
+    let edit = 0
+    return [
+      {
+        ...ours,
+        prepare: () => {
+          cpSync(template, ourDb)
+          appendFileSync(join(dirs.ours, 'migrations', `${migrationId(n)}.ts`), `// edit ${++edit}\n`)
+        },
       },
-    },
-    tsc,
-  ])
+      tsc,
+    ]
+  })
 
   // 5. createMigratedDatabase(): the first call migrates, later ones copy.
-  const probe = spawnSync(
-    process.execPath,
-    [
-      '-e',
-      `const { createMigratedDatabase } = require(${JSON.stringify(join(REPO, 'lib'))})
-       const options = { migrationsDir: ${JSON.stringify(join(dirs.ours, 'migrations'))}, compile: false }
-       ;(async () => {
-         let t = performance.now(); (await createMigratedDatabase(options)).close(); const first = performance.now() - t
-         const xs = []
-         for (let i = 0; i < 21; i++) { t = performance.now(); const db = await createMigratedDatabase(options); xs.push(performance.now() - t); db.close() }
-         xs.sort((a, b) => a - b)
-         console.log(JSON.stringify({ first, median: xs[10] }))
-       })()`,
-    ],
-    { cwd: REPO, encoding: 'utf8' },
-  )
-  const helper = JSON.parse(probe.stdout) as { first: number; median: number }
-  console.log(
-    `\ncreateMigratedDatabase() with ${n} migrations\n  first call (migrates)  ${fmt(helper.first)}\n  each later call        ${helper.median.toFixed(2)} ms (median of 21)`,
-  )
+  let helper: { first: number; median: number } | undefined
+  if (wanted('helper')) {
+    const probe = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const { createMigratedDatabase } = require(${JSON.stringify(join(REPO, 'lib'))})
+         const options = { migrationsDir: ${JSON.stringify(join(dirs.ours, 'migrations'))}, compile: false }
+         ;(async () => {
+           let t = performance.now(); (await createMigratedDatabase(options)).close(); const first = performance.now() - t
+           const xs = []
+           for (let i = 0; i < 21; i++) { t = performance.now(); const db = await createMigratedDatabase(options); xs.push(performance.now() - t); db.close() }
+           xs.sort((a, b) => a - b)
+           console.log(JSON.stringify({ first, median: xs[10] }))
+         })()`,
+      ],
+      { cwd: REPO, encoding: 'utf8' },
+    )
+    helper = JSON.parse(probe.stdout) as { first: number; median: number }
+    console.log(
+      `\ncreateMigratedDatabase() with ${n} migrations\n  first call (migrates)  ${fmt(helper.first)}\n  each later call        ${helper.median.toFixed(2)} ms (median of 21)`,
+    )
+  }
 
-  const m = (map: Map<string, Measured>, c: Contender) => (map.get(c.name) as Measured).median
   if (n >= 1000 || smoke) {
+    const check = (label: string, value: number | undefined, limit: number, unit?: string) =>
+      value !== undefined && target(label, value, limit, unit)
     if (peersInstalled) {
-      target(`no-op at ${n}: ours / knex CLI`, m(noop, ours) / m(noop, knexCli), 1.5)
-      target(`apply ${n}: ours / knex API`, m(apply, ours) / m(apply, knexApi), 1.0)
-      target(`fresh clone at ${n}: ours / umzug + tsx`, m(clone, ours) / m(clone, umzug), 0.5)
+      check(`no-op at ${n}: ours / knex CLI`, ratio(noop, ours, knexCli), 1.5)
+      check(`apply ${n}: ours / knex API`, ratio(apply, ours, knexApi), 1.0)
+      check(`fresh clone at ${n}: ours / umzug + tsx`, ratio(clone, ours, umzug), 0.5)
     }
-    target(`apply ${n}: ours / one-transaction floor`, m(apply, ours) / m(apply, floorAll), 2.0)
-    target(`one edited of ${n}: ours / tsc -p of all`, m(edited, ours) / m(edited, tsc), 0.5)
-    target(`createMigratedDatabase() after the first, at ${n}`, helper.median, 5, ' ms')
+    check(`apply ${n}: ours / one-transaction floor`, ratio(apply, ours, floorAll), 2.0)
+    check(`one edited of ${n}: ours / tsc -p of all`, ratio(edited, ours, tsc), 0.5)
+    check(`createMigratedDatabase() after the first, at ${n}`, helper?.median, 5, ' ms')
   }
 }
 

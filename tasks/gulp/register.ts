@@ -172,10 +172,14 @@ export function migrationTasks(
     }
   }
 
-  /** Keeps schema.sql in step with the database; a failure to write it is a warning, never a failed deploy. */
-  function dumpSchema(db: Database): void {
+  /**
+   * Keeps schema.sql in step with the database after a change (or when it does not exist yet); a no-op run
+   * leaves it alone (`migrate:check` reports it when it is out of date). A failure to write it is a warning,
+   * never a failed deploy.
+   */
+  function dumpSchema(db: Database, changed = true): void {
     const file = paths().schemaFile
-    if (!file) return
+    if (!file || (!changed && existsSync(file))) return
     try {
       writeSchemaFile(db, table, file, new Ledger(db, table).appliedIds().at(-1))
     } catch (error) {
@@ -226,7 +230,7 @@ export function migrationTasks(
       })
       if (f.json) printJson({ database: label(path), ...result })
       else summary(result, 'Applied', label(path))
-      dumpSchema(db)
+      dumpSchema(db, result.results.length > 0 || result.baselined.length > 0)
     })
   })
 

@@ -171,11 +171,26 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
   const manifest = readManifest(distDir)
   const known = manifest?.compilerKey === key ? manifest.migrations : {}
 
-  const contents = new Map(sources.map((f) => [migrationId(f), readFileSync(join(sourceDir, f))]))
-  const checksums = new Map([...contents].map(([id, text]) => [id, migrationChecksum(text)]))
-  const changed = [...checksums]
-    .filter(([id, checksum]) => known[id] !== checksum || !existsSync(join(distDir, `${id}.js`)))
-    .map(([id]) => id)
+  // A source whose mtime and size match the manifest keeps its recorded checksum: a no-op run only stats files.
+  const compiledFiles = new Set(existsSync(distDir) ? readdirSync(distDir) : [])
+  const contents = new Map<string, Buffer>()
+  const checksums = new Map<string, string>()
+  const stats = new Map<string, readonly [number, number]>()
+  for (const file of sources) {
+    const id = migrationId(file)
+    const path = join(sourceDir, file)
+    const { mtimeMs, size } = statSync(path)
+    const recorded = manifest?.stats?.[id]
+    stats.set(id, [mtimeMs, size])
+    if (known[id] !== undefined && recorded?.[0] === mtimeMs && recorded[1] === size && compiledFiles.has(`${id}.js`)) {
+      checksums.set(id, known[id])
+    } else {
+      const text = readFileSync(path)
+      contents.set(id, text)
+      checksums.set(id, migrationChecksum(text))
+    }
+  }
+  const changed = [...checksums].filter(([id, checksum]) => known[id] !== checksum || !compiledFiles.has(`${id}.js`)).map(([id]) => id)
   const removed = removeStaleOutput(distDir, new Set(checksums.keys()))
 
   if (changed.length > 0) {
@@ -186,8 +201,11 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
     for (const output of await compileVinyl(inputs, tsconfig)) writeFileAtomic(join(distDir, output.relative), output.contents as Buffer)
   }
 
-  if (changed.length > 0 || removed.length > 0 || manifest?.compilerKey !== key) {
-    writeManifest(distDir, { version: 1, compilerKey: key, migrations: Object.fromEntries(checksums) })
+  const statsChanged = [...stats].some(
+    ([id, [mtimeMs, size]]) => manifest?.stats?.[id]?.[0] !== mtimeMs || manifest?.stats?.[id]?.[1] !== size,
+  )
+  if (changed.length > 0 || removed.length > 0 || statsChanged || manifest?.compilerKey !== key) {
+    writeManifest(distDir, { version: 1, compilerKey: key, migrations: Object.fromEntries(checksums), stats: Object.fromEntries(stats) })
   }
   return { compiled: changed, removed, unchanged: sources.length - changed.length, durationMs: performance.now() - started }
 }

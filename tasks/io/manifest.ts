@@ -15,6 +15,11 @@ export interface Manifest {
   readonly compilerKey: string
   /** id → checksum of the source compiled into `<id>.js`. */
   readonly migrations: Readonly<Record<string, string>>
+  /**
+   * id → `[mtimeMs, size]` of the source when its checksum was taken. A source whose modification time and
+   * size are unchanged is not read again, so a no-op run stats its sources instead of hashing them.
+   */
+  readonly stats?: Readonly<Record<string, readonly [number, number]>>
 }
 
 export function readManifest(distDir: string): Manifest | undefined {
@@ -27,6 +32,12 @@ export function readManifest(distDir: string): Manifest | undefined {
 }
 
 export function writeManifest(distDir: string, manifest: Manifest): void {
-  const sorted = Object.fromEntries(Object.entries(manifest.migrations).sort(([a], [b]) => (a < b ? -1 : 1)))
-  writeFileAtomic(join(distDir, MANIFEST_FILE), JSON.stringify({ ...manifest, migrations: sorted }, null, 2) + '\n')
+  const sortedEntries = <T>(record: Readonly<Record<string, T>>) =>
+    Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)))
+  const sorted = {
+    ...manifest,
+    migrations: sortedEntries(manifest.migrations),
+    ...(manifest.stats ? { stats: sortedEntries(manifest.stats) } : {}),
+  }
+  writeFileAtomic(join(distDir, MANIFEST_FILE), JSON.stringify(sorted) + '\n')
 }
