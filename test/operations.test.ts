@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { Database } from 'better-sqlite3'
 import { applyMigrations, rollbackMigrations, type RollbackOptions } from '../tasks/runner'
-import { MigrateError } from '../tasks/errors'
 import { dryRun, verifyDownPaths } from '../tasks/rehearse'
 import { checkStatus, migrationStatus } from '../tasks/status'
 import { CHECK_EXIT_CODES } from '../tasks/core/check'
@@ -12,21 +11,11 @@ import { writeManifest } from '../tasks/io/manifest'
 import { migrationChecksum } from '../tasks/core/checksum'
 import { writeSchemaFile } from '../tasks/io/schema'
 import { backupDatabase, backupPath } from '../tasks/io/backup'
-import { CompiledFolder } from './helpers/compiled'
+import { CompiledFolder, applicationTableNames, recordedNames, rejection } from './helpers/compiled'
 
 const table = (name: string, down = true) =>
   `exports.up = (db) => { db.exec('CREATE TABLE ${name} (id INTEGER)') }\n` +
   (down ? `exports.down = (db) => { db.exec('DROP TABLE ${name}') }\n` : '')
-
-async function rejection(promise: Promise<unknown>): Promise<MigrateError> {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof MigrateError, String(error))
-    return error
-  }
-  assert.fail('expected a rejection')
-}
 
 describe('operations', () => {
   let folder: CompiledFolder
@@ -40,14 +29,8 @@ describe('operations', () => {
     if (db.open) db.close()
     folder.remove()
   })
-  const recorded = () => db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all()
-  const tables = () =>
-    db
-      .prepare(
-        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'migrations%' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
-      )
-      .pluck()
-      .all()
+  const recorded = () => recordedNames(db)
+  const tables = () => applicationTableNames(db)
   const down = (options: RollbackOptions = {}) => rollbackMigrations(db, folder.list(), options)
 
   describe('rollback', () => {

@@ -3,8 +3,7 @@ import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
 import type { Database } from 'better-sqlite3'
 import { applyMigrations, MigrationRunError, type RunOptions } from '../tasks/runner'
-import { MigrateError } from '../tasks/errors'
-import { CompiledFolder } from './helpers/compiled'
+import { CompiledFolder, applicationTableNames, recordedNames, rejection } from './helpers/compiled'
 
 describe('runner', () => {
   let folder: CompiledFolder
@@ -19,23 +18,8 @@ describe('runner', () => {
   })
 
   const apply = (options: RunOptions = {}) => applyMigrations(db, folder.list(), options)
-  const recorded = () => db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all()
-  const tables = () =>
-    db
-      .prepare(
-        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'migrations%' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
-      )
-      .pluck()
-      .all()
-  async function rejection(promise: Promise<unknown>): Promise<MigrateError> {
-    try {
-      await promise
-    } catch (error) {
-      assert.ok(error instanceof MigrateError, `expected a MigrateError, got ${String(error)}`)
-      return error
-    }
-    assert.fail('expected a rejection')
-  }
+  const recorded = () => recordedNames(db)
+  const tables = () => applicationTableNames(db)
 
   describe('transaction modes', () => {
     beforeEach(() => {

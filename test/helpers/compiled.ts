@@ -2,10 +2,12 @@
  * A folder of compiled migrations written directly as JavaScript, for tests of the runner that need real
  * files and a real SQLite database but not the TypeScript compiler.
  */
+import { strict as assert } from 'node:assert'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type { Database } from 'better-sqlite3'
+import { MigrateError } from '../../tasks/errors'
 import { openDatabase } from '../../tasks/io/database'
 import { listCompiledMigrations, type CompiledMigration } from '../../tasks/io/migration-files'
 import { REPO } from './project'
@@ -42,4 +44,30 @@ export class CompiledFolder {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true })
   }
+}
+
+/** Names recorded in the migrations table, in order. */
+export function recordedNames(db: Database): unknown[] {
+  return db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all()
+}
+
+/** The application's tables (not SQLite's, not the bookkeeping), by name. */
+export function applicationTableNames(db: Database): unknown[] {
+  return db
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'migrations%' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
+    )
+    .pluck()
+    .all()
+}
+
+/** Awaits a promise that must reject with a `MigrateError`, and returns that error. */
+export async function rejection(promise: Promise<unknown>): Promise<MigrateError> {
+  try {
+    await promise
+  } catch (error) {
+    assert.ok(error instanceof MigrateError, `expected a MigrateError, got ${String(error)}`)
+    return error
+  }
+  assert.fail('expected a rejection')
 }
