@@ -60,6 +60,11 @@ export interface CompilePluginOptions {
  * TypeScript migration sources in, type-checked CommonJS `.js` out. Any type or syntax error fails the stream
  * with every diagnostic as `file:line:col - error TSnnnn: message`, and nothing is emitted. Files that are
  * not TypeScript pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * src('migrations/*.ts').pipe(compile({ tsconfig: 'migrations/tsconfig.json' })).pipe(dest('migrations/dist'))
+ * ```
  */
 export function compile(options: CompilePluginOptions = {}): Transform {
   const sources: Vinyl[] = []
@@ -92,7 +97,14 @@ export function compile(options: CompilePluginOptions = {}): Transform {
   })
 }
 
-/** Passes files through and adds `package.json` = `{"type":"commonjs"}`, so the output loads as CommonJS in any package. */
+/**
+ * Passes files through and adds `package.json` = `{"type":"commonjs"}`, so the output loads as CommonJS in any package.
+ *
+ * @example
+ * ```ts
+ * src('migrations/*.ts').pipe(compile()).pipe(commonjsMarker()).pipe(dest('migrations/dist'))
+ * ```
+ */
 export function commonjsMarker(): Transform {
   let base: string | undefined
   return new (streamx().Transform)({
@@ -123,6 +135,11 @@ export interface ApplyPluginOptions extends Omit<ApplyOptions, 'onEvent' | 'befo
 /**
  * Applies the pending migrations of the folder that compiled migrations were written to (place it after
  * `dest()`); passes every file through. Fails the stream with the migration's name and cause when one fails.
+ *
+ * @example
+ * ```ts
+ * src('migrations/*.ts').pipe(compile()).pipe(commonjsMarker()).pipe(dest('migrations/dist')).pipe(apply({ database: 'var/app.sqlite3' }))
+ * ```
  */
 export function apply(options: ApplyPluginOptions): Transform {
   if (!options || (typeof options.database !== 'string' && typeof options.database?.prepare !== 'function')) {

@@ -55,7 +55,16 @@ export interface DryRunReport {
   readonly error?: string
 }
 
-/** What `migrate` would do: the plan, each migration's outcome and SQL, and the schema diff. */
+/**
+ * What `migrate` would do, rehearsed on a temporary copy of the database at `path` (which is only read): the
+ * plan, each migration's outcome and SQL, and the schema diff.
+ *
+ * @example
+ * ```ts
+ * const report = await dryRun('var/app.sqlite3', listCompiledMigrations(folders))
+ * console.log(report.plan, report.schemaChanges, report.error ?? 'would succeed')
+ * ```
+ */
 export async function dryRun(path: string, available: readonly CompiledMigration[], options: ApplyOptions = {}): Promise<DryRunReport> {
   const table = options.table ?? 'migrations'
   return withCopy(path, async (copy, statements) => {
@@ -120,6 +129,12 @@ export interface VerifyReport {
  * Proves the down path on a copy: applies every pending migration one at a time, then from the newest down
  * runs each `down` and compares the schema with the one before its `up`, then runs `up` again and compares
  * with the one after it.
+ *
+ * @example
+ * ```ts
+ * const report = await verifyDownPaths(':memory:', listCompiledMigrations(folders)) // a fresh database: every migration
+ * const broken = report.results.filter((r) => !r.ok)
+ * ```
  */
 export async function verifyDownPaths(
   path: string,

@@ -142,7 +142,21 @@ export function checkedPlan(db: Database, available: readonly CompiledMigration[
   return plan
 }
 
-/** Applies the pending migrations in `available`. Throws a `MigrateError` (a `MigrationRunError` when a migration fails). */
+/**
+ * Applies the pending migrations in `available`, each atomic with its record. Throws a `MigrateError` (a
+ * `MigrationRunError`, with `results`, when a migration fails) and refuses drift before anything runs.
+ *
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3'
+ * import { applyMigrations, listCompiledMigrations } from 'gulp-sqlite-migrate'
+ *
+ * const db = new Database('var/app.sqlite3', { timeout: 10_000 })
+ * const available = listCompiledMigrations({ sourceDir: 'migrations', distDir: 'migrations/dist' })
+ * const { results } = await applyMigrations(db, available, { transactionMode: 'batch' })
+ * for (const r of results) console.log(r.id, r.status, `${Math.round(r.durationMs)} ms`)
+ * ```
+ */
 export async function applyMigrations(
   db: Database,
   available: readonly CompiledMigration[],
@@ -172,7 +186,16 @@ export async function applyMigrations(
   })
 }
 
-/** Rolls back applied migrations with their `down`, newest first (default: the newest one). */
+/**
+ * Rolls back applied migrations with their `down`, in the reverse of the order they were applied (default: the
+ * newest one). If any migration in the range has no `down`, no file or a changed source, nothing is rolled back.
+ *
+ * @example
+ * ```ts
+ * await rollbackMigrations(db, available, { step: 2 }) // the newest two
+ * await rollbackMigrations(db, available, { to: '20261126090000_create_users' }) // everything applied after it
+ * ```
+ */
 export async function rollbackMigrations(
   db: Database,
   available: readonly CompiledMigration[],

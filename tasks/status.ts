@@ -34,7 +34,16 @@ export interface StatusOptions extends MigrationFolders {
   readonly schemaFile?: string
 }
 
-/** `db` may be `undefined` for a database that does not exist yet: everything is then pending. */
+/**
+ * Where each migration stands. `db` may be `undefined` for a database that does not exist yet: everything is
+ * then pending.
+ *
+ * @example
+ * ```ts
+ * const report = migrationStatus(new Database('var/app.sqlite3', { readonly: true }), { sourceDir: 'migrations', distDir: 'migrations/dist' })
+ * const pending = report.migrations.filter((m) => m.state === 'pending').map((m) => m.id)
+ * ```
+ */
 export function migrationStatus(db: Database | undefined, options: StatusOptions): StatusReport {
   const table = options.table ?? 'migrations'
   const sources = listSourceMigrations(options.sourceDir)
@@ -55,7 +64,15 @@ export function migrationStatus(db: Database | undefined, options: StatusOptions
   return { migrations, stale, schemaCurrent }
 }
 
-/** The CI gate over a status report: problems and the exit code for the worst kind. */
+/**
+ * The CI gate over a status report: problems and the exit code for the worst kind (see `CHECK_EXIT_CODES`).
+ *
+ * @example
+ * ```ts
+ * const { problems, exitCode } = checkStatus(migrationStatus(db, folders))
+ * if (exitCode !== 0) { console.error(problems.map((p) => p.message).join('\n')); process.exitCode = exitCode }
+ * ```
+ */
 export function checkStatus(report: StatusReport): { problems: CheckProblem[]; exitCode: number } {
   const ids = (state: MigrationState) => report.migrations.filter((m) => m.state === state).map((m) => m.id)
   return checkProblems({
