@@ -17,7 +17,6 @@ export type MigrateErrorCode =
   | 'DRIFT'
   | 'MIGRATION_FAILED'
   | 'LEASE_HELD'
-  | 'INTERRUPTED'
 
 export class MigrateError extends Error {
   override readonly name = 'MigrateError'

@@ -303,8 +303,13 @@ class Runner {
       const extra = await body()
       return { results: this.results, ...extra, durationMs: performance.now() - this.started }
     } catch (error) {
-      throw translateSqliteError(error, this.options.databaseLabel ?? this.db.name, this.busyTimeoutMs)
+      throw this.translate(error)
     }
+  }
+
+  /** SQLite's errors about the database file (busy, read-only, ...) as clear `MigrateError`s; anything else as is. */
+  private translate(error: unknown): unknown {
+    return translateSqliteError(error, this.options.databaseLabel ?? this.db.name, this.busyTimeoutMs)
   }
 
   /** Creates or upgrades the migrations table; writes only when something is missing. */
@@ -484,7 +489,7 @@ class Runner {
       this.db.exec('COMMIT')
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK')
-      const cause = describeThrown(translateSqliteError(error, this.options.databaseLabel ?? this.db.name, this.busyTimeoutMs))
+      const cause = describeThrown(this.translate(error))
       this.results.push({ id: migration.id, direction: 'up', status: 'failed', durationMs: performance.now() - t0, error: cause })
       throw new MigrationRunError(
         `Redo of ${migration.source} failed: ${cause}; it was rolled back, so the version applied before stays applied. Fix it and save again (a redo runs the applied version's down first, so that down must undo its up).`,
@@ -547,7 +552,7 @@ class Runner {
     rolledBack?: readonly MigrationResult[],
     note?: string,
   ): never {
-    const cause = describeThrown(translateSqliteError(error, this.options.databaseLabel ?? this.db.name, this.busyTimeoutMs))
+    const cause = describeThrown(this.translate(error))
     this.results.push({ id: step.migration.id, direction, status: 'failed', durationMs, error: cause })
     for (const n of notRun) this.results.push({ id: n.migration.id, direction, status: 'not-run', durationMs: 0 })
     const kept = this.results.filter((r) => r.status === 'applied' || r.status === 'reverted').length

@@ -172,6 +172,17 @@ export function migrationTasks(
     }
   }
 
+  /** Opens the database read-only for `body`; `undefined` when it does not exist yet (it is never created). */
+  async function withExistingDatabase<T>(f: Flags, body: (db: Database | undefined, path: string) => Promise<T> | T): Promise<T> {
+    const path = databasePath(f)
+    const db = existsSync(path) ? openDatabase(path, { busyTimeoutMs: busyTimeoutMs(f), readonly: true }) : undefined
+    try {
+      return await body(db, path)
+    } finally {
+      db?.close()
+    }
+  }
+
   /**
    * Keeps schema.sql in step with the database after a change (or when it does not exist yet); a no-op run
    * leaves it alone (`migrate:check` reports it when it is out of date). A failure to write it is a warning,
@@ -237,23 +248,17 @@ export function migrationTasks(
   const status = task('migrate:status', async () => {
     const [{ migrationStatus }, { renderStatus }] = await Promise.all([import('../status'), import('./render')])
     const f = flags()
-    const path = databasePath(f)
-    const db = existsSync(path) ? openDatabase(path, { busyTimeoutMs: busyTimeoutMs(f), readonly: true }) : undefined
-    try {
+    await withExistingDatabase(f, (db, path) => {
       const report = migrationStatus(db, { ...paths(), table })
       if (f.json) printJson({ database: label(path), ...report })
       else for (const line of renderStatus(report, label(path))) info(line)
-    } finally {
-      db?.close()
-    }
+    })
   })
 
   const check = task('migrate:check', async () => {
     const { checkStatus, migrationStatus } = await import('../status')
     const f = flags()
-    const path = databasePath(f)
-    const db = existsSync(path) ? openDatabase(path, { busyTimeoutMs: busyTimeoutMs(f), readonly: true }) : undefined
-    try {
+    await withExistingDatabase(f, (db, path) => {
       const { schemaFile } = paths()
       const verdict = checkStatus(migrationStatus(db, { ...paths(), table, schemaFile }))
       if (verdict.problems.length === 0) {
@@ -268,9 +273,7 @@ export function migrationTasks(
         'DRIFT',
         `migrate:check failed (exit code ${verdict.exitCode}): ${verdict.problems.map((p) => p.message).join('; ')}.`,
       )
-    } finally {
-      db?.close()
-    }
+    })
   })
 
   const down = task('migrate:down', async () => {

@@ -136,13 +136,8 @@ function projectFor(tsconfig: string | undefined, sourceDir: string): Project {
   return project
 }
 
-function removeStaleOutput(distDir: string, sourceIds: ReadonlySet<string>): string[] {
-  let entries: string[]
-  try {
-    entries = readdirSync(distDir)
-  } catch {
-    return []
-  }
+/** Removes compiled output (`.js`, `.js.map`, `.d.ts`) whose source is gone; `entries` is the listing of `distDir`. */
+function removeStaleOutput(distDir: string, entries: Iterable<string>, sourceIds: ReadonlySet<string>): string[] {
   const removed: string[] = []
   for (const entry of entries) {
     const base = entry.replace(/\.(?:js\.map|d\.ts|js)$/, '')
@@ -191,7 +186,7 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
     }
   }
   const changed = [...checksums].filter(([id, checksum]) => known[id] !== checksum || !compiledFiles.has(`${id}.js`)).map(([id]) => id)
-  const removed = removeStaleOutput(distDir, new Set(checksums.keys()))
+  const removed = removeStaleOutput(distDir, compiledFiles, new Set(checksums.keys()))
 
   if (changed.length > 0) {
     const VinylFile = require('vinyl') as typeof Vinyl // only needed when something is compiled
