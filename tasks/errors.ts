@@ -1,10 +1,19 @@
 /**
- * One error type for everything the user can fix. `message` says what happened and what to do next, in one
- * line, so the gulp layer can print it without a stack trace.
+ * Errors as data. Everything a user can fix is a `MigrateError` carrying a typed `problem` (a discriminated
+ * union): programs branch on `error.problem.kind` and read its fields; people read `error.message`, which is
+ * worded once, in `problem-messages.ts`, in the vocabulary of the caller (option names for the API, flags
+ * for the command line: the gulp layer rewords with its own vocabulary).
  */
+import { describeProblem } from './problem-messages'
+import type { Problem, ProblemKind } from './problems'
+
+export type { Problem, ProblemKind } from './problems'
 
 export type MigrateErrorCode =
   | 'INVALID_NAME'
+  | 'INVALID_OPTION'
+  | 'UNKNOWN_MIGRATION'
+  | 'NO_FREE_TIMESTAMP'
   | 'COMPILE_FAILED'
   | 'DATABASE_OPEN_FAILED'
   | 'DATABASE_LOCKED'
@@ -15,17 +24,62 @@ export type MigrateErrorCode =
   | 'STALE_OUTPUT'
   | 'INVALID_MODULE'
   | 'DRIFT'
+  | 'NOT_BASELINED'
   | 'MIGRATION_FAILED'
   | 'LEASE_HELD'
+  | 'CHECK_FAILED'
+
+/** The stable code of each kind of problem, for `catch` blocks and exit handling. */
+const CODES: Record<ProblemKind, MigrateErrorCode> = {
+  'invalid-migration-name': 'INVALID_NAME',
+  'no-free-timestamp': 'NO_FREE_TIMESTAMP',
+  'prefix-beyond-timestamps': 'NO_FREE_TIMESTAMP',
+  'invalid-option': 'INVALID_OPTION',
+  'conflicting-options': 'INVALID_OPTION',
+  'unknown-flag': 'INVALID_OPTION',
+  'npm-config-flag': 'INVALID_OPTION',
+  'unknown-migration': 'UNKNOWN_MIGRATION',
+  'not-applied': 'UNKNOWN_MIGRATION',
+  'step-too-large': 'UNKNOWN_MIGRATION',
+  'nothing-to-repair': 'UNKNOWN_MIGRATION',
+  drift: 'DRIFT',
+  'baseline-refused': 'NOT_BASELINED',
+  'no-history': 'NOT_BASELINED',
+  'lease-held': 'LEASE_HELD',
+  'lease-live': 'LEASE_HELD',
+  'database-directory': 'DATABASE_OPEN_FAILED',
+  'database-folder': 'DATABASE_OPEN_FAILED',
+  'database-open-failed': 'DATABASE_OPEN_FAILED',
+  'database-locked': 'DATABASE_LOCKED',
+  'database-readonly': 'DATABASE_READONLY',
+  'not-a-database': 'NOT_A_DATABASE',
+  'database-corrupt': 'NOT_A_DATABASE',
+  'migrations-folder': 'MIGRATIONS_DIR',
+  'no-migrations': 'MIGRATIONS_DIR',
+  'duplicate-migration': 'DUPLICATE_MIGRATION',
+  'stale-output': 'STALE_OUTPUT',
+  'compile-failed': 'COMPILE_FAILED',
+  'module-load-failed': 'INVALID_MODULE',
+  'invalid-module': 'INVALID_MODULE',
+  'cannot-roll-back': 'INVALID_MODULE',
+  'atomic-needs-transaction': 'INVALID_MODULE',
+  'cannot-redo': 'INVALID_MODULE',
+  'watch-needs-gulp': 'INVALID_MODULE',
+  'migration-failed': 'MIGRATION_FAILED',
+  'verify-failed': 'MIGRATION_FAILED',
+  'check-failed': 'CHECK_FAILED',
+}
 
 export class MigrateError extends Error {
   override readonly name = 'MigrateError'
+  readonly code: MigrateErrorCode
+
   constructor(
-    readonly code: MigrateErrorCode,
-    message: string,
+    readonly problem: Problem,
     options?: { cause?: unknown },
   ) {
-    super(message, options)
+    super(describeProblem(problem), options)
+    this.code = CODES[problem.kind]
   }
 }
 

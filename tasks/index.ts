@@ -21,27 +21,37 @@ export {
   type MigrationTaskName,
   type MigrationTasks,
 } from './gulp/register'
-export { DEFAULT_OPTIONS, type MigrationTaskOptions } from './options'
+export {
+  DEFAULT_OPTIONS,
+  resolveRunOptions,
+  type MigrationTaskOptions,
+  type RunOptions,
+  type ApplyOptions,
+  type RollbackOptions,
+  type ResolvedRunOptions,
+} from './options'
 export {
   applyMigrations,
   rollbackMigrations,
+  redoMigrations,
+  repairChecksums,
+  releaseLease,
+  writeSchemaSnapshot,
   checkedPlan,
-  MigrationRunError,
-  type ApplyOptions,
-  type RollbackOptions,
-  type Direction,
-  type MigrationResult,
-  type MigrationStatus,
-  type RunEvent,
-  type RunOptions,
-  type RunResult,
-  type TransactionMode,
-} from './runner'
+  type RollbackRunOptions,
+} from './api'
+export { MigrationRunError, type Direction, type MigrationResult, type MigrationOutcome, type RunEvent, type RunResult } from './run-log'
+export type { TransactionMode } from './core/units'
+export type { DriftPolicy } from './core/drift'
+export type { RollbackTarget } from './core/selection'
+export type { Lease } from './io/lease'
 export { compileMigrations, writeCommonJsMarker, formatDiagnostic, type CompileOptions, type CompileResult } from './io/compile'
 export { openDatabase } from './io/database'
 export { listCompiledMigrations, type CompiledMigration } from './io/migration-files'
 export { createMigration } from './io/new-migration'
-export { MigrateError, type MigrateErrorCode } from './errors'
+export { MigrateError, type MigrateErrorCode, type Problem, type ProblemKind } from './errors'
+export type { ProblemOf, OptionName, CommandName, FailureOutcome } from './problems'
+export { describeProblem, API_WORDING, type Wording } from './problem-messages'
 export { planMigrations, type Plan, type PlanEntry, type MigrationState } from './core/plan'
 export { CHECK_EXIT_CODES, type CheckProblem, type CheckProblemKind } from './core/check'
 export { migrationStatus, checkStatus, type StatusEntry, type StatusReport, type StatusOptions } from './status'

@@ -28,7 +28,9 @@ import { compileVinyl } from './io/compile'
 import { openDatabase } from './io/database'
 import { listCompiledMigrations } from './io/migration-files'
 import { PLUGIN_NAME, toPluginError } from './gulp/report'
-import { applyMigrations, type ApplyOptions, type RunResult } from './runner'
+import { applyMigrations } from './api'
+import { DEFAULT_OPTIONS, type ApplyOptions } from './options'
+import type { RunResult } from './run-log'
 
 /** A Vinyl file that came out of {@link compile}: it carries the checksum of its TypeScript source. */
 export interface CompiledMigrationFile extends Vinyl {
@@ -164,10 +166,12 @@ export function apply(options: ApplyPluginOptions): Transform {
           }))
           const db =
             typeof options.database === 'string'
-              ? openDatabase(options.database, { busyTimeoutMs: options.busyTimeoutMs ?? 10_000 })
+              ? openDatabase(options.database, { busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs })
               : options.database
           try {
-            options.onResult?.(await applyMigrations(db, available, options))
+            // Applied whether or not anyone listens for the result (`onResult?.(await ...)` would skip the call).
+            const result = await applyMigrations(db, available, options)
+            options.onResult?.(result)
           } finally {
             if (typeof options.database === 'string') db.close()
           }

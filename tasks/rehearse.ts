@@ -11,7 +11,9 @@ import { diffSchema, formatSchemaDiff, type SchemaChange, type SchemaObject } fr
 import { describeThrown } from './errors'
 import type { CompiledMigration } from './io/migration-files'
 import { readSchema } from './io/schema'
-import { applyMigrations, checkedPlan, rollbackMigrations, type ApplyOptions, type MigrationResult } from './runner'
+import { applyMigrations, checkedPlan, rollbackMigrations } from './api'
+import { DEFAULT_OPTIONS, type ApplyOptions, type RunOptions } from './options'
+import type { MigrationResult } from './run-log'
 
 /** Copies the database at `path` (or starts empty when it does not exist) to a temporary file, and runs `body` on the copy. */
 async function withCopy<T>(path: string, body: (copy: Database.Database, statements: string[]) => Promise<T>): Promise<T> {
@@ -39,7 +41,7 @@ async function withCopy<T>(path: string, body: (copy: Database.Database, stateme
 
 export interface DryRunMigration {
   readonly id: string
-  readonly status: MigrationResult['status']
+  readonly outcome: MigrationResult['outcome']
   readonly durationMs: number
   readonly error?: string
   /** The SQL the migration executed, in order, with bound values expanded where SQLite provides them. */
@@ -66,7 +68,7 @@ export interface DryRunReport {
  * ```
  */
 export async function dryRun(path: string, available: readonly CompiledMigration[], options: ApplyOptions = {}): Promise<DryRunReport> {
-  const table = options.table ?? 'migrations'
+  const table = options.table ?? DEFAULT_OPTIONS.table
   return withCopy(path, async (copy, statements) => {
     const before = readSchema(copy, table)
     const perMigration = new Map<string, string[]>()
@@ -101,7 +103,7 @@ export async function dryRun(path: string, available: readonly CompiledMigration
       plan: planned,
       migrations: results.map((r) => ({
         id: r.id,
-        status: r.status,
+        outcome: r.outcome,
         durationMs: r.durationMs,
         error: r.error,
         statements: perMigration.get(r.id) ?? [],
@@ -141,14 +143,15 @@ export async function verifyDownPaths(
   available: readonly CompiledMigration[],
   options: ApplyOptions = {},
 ): Promise<VerifyReport> {
-  const table = options.table ?? 'migrations'
+  const table = options.table ?? DEFAULT_OPTIONS.table
   return withCopy(path, async (copy) => {
     const pending = [...checkedPlan(copy, available, options).pending]
     const snapshots: Array<{ id: string; before: SchemaObject[]; after: SchemaObject[] }> = []
-    const quiet = { ...options, onEvent: undefined, to: undefined, baseline: undefined }
+    // The connection settings only: each step below names its own target, and progress events stay inside.
+    const quiet: RunOptions = { table: options.table, transactionMode: options.transactionMode, busyTimeoutMs: options.busyTimeoutMs }
     for (const id of pending) {
       const before = readSchema(copy, table)
-      await applyMigrations(copy, available, { ...quiet, to: id, allowOutOfOrder: true })
+      await applyMigrations(copy, available, { ...quiet, allowMissing: options.allowMissing, to: id, allowOutOfOrder: true })
       snapshots.push({ id, before, after: readSchema(copy, table) })
     }
     const results: VerifyResult[] = []
@@ -163,7 +166,7 @@ export async function verifyDownPaths(
         await rollbackMigrations(copy, available, { ...quiet, step: 1 })
         problems.push(...diff(before, 'down did not restore the schema from before up (- expected, + after down):'))
         if (problems.length === 0) {
-          await applyMigrations(copy, available, { ...quiet, to: id, allowOutOfOrder: true })
+          await applyMigrations(copy, available, { ...quiet, allowMissing: options.allowMissing, to: id, allowOutOfOrder: true })
           problems.push(...diff(after, 'up after down did not give the same schema as the first up (- first up, + second up):'))
           await rollbackMigrations(copy, available, { ...quiet, step: 1 }) // back to the state the next older one left
         }

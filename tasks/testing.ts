@@ -7,8 +7,8 @@ import Database from 'better-sqlite3'
 import { resolve } from 'node:path'
 import { compileMigrations, writeCommonJsMarker } from './io/compile'
 import { listCompiledMigrations } from './io/migration-files'
-import { resolvePaths, type MigrationTaskOptions } from './options'
-import { applyMigrations } from './runner'
+import { DEFAULT_OPTIONS, resolvePaths, type MigrationTaskOptions } from './options'
+import { applyMigrations } from './api'
 
 export type MigratedDatabaseOptions = Pick<MigrationTaskOptions, 'migrationsDir' | 'distDir' | 'tsconfig' | 'table'> & {
   /** Compile changed sources first (incremental; nothing is compiled when nothing changed). Default `true`. */
@@ -47,7 +47,12 @@ async function migratedImage(options: MigratedDatabaseOptions): Promise<Buffer> 
  * ```
  */
 export async function createMigratedDatabase(options: MigratedDatabaseOptions = {}): Promise<Database.Database> {
-  const key = JSON.stringify([resolve(options.migrationsDir ?? 'migrations'), options.distDir, options.tsconfig, options.table])
+  const key = JSON.stringify([
+    resolve(options.migrationsDir ?? DEFAULT_OPTIONS.migrationsDir),
+    options.distDir,
+    options.tsconfig,
+    options.table,
+  ])
   let image = images.get(key)
   if (!image) {
     image = migratedImage(options)

@@ -12,7 +12,9 @@ import { compileMigrations, writeCommonJsMarker } from './io/compile'
 import { openDatabase } from './io/database'
 import { Ledger } from './io/ledger'
 import { listCompiledMigrations, loadMigration, type CompiledMigration } from './io/migration-files'
-import { applyMigrations, replaceMigration, rollbackMigrations, type ApplyOptions, type RunEvent } from './runner'
+import { applyMigrations, redoMigrations, rollbackMigrations } from './api'
+import { DEFAULT_OPTIONS, type RunOptions } from './options'
+import type { RunEvent } from './run-log'
 import type { Migration } from './types'
 
 export interface WatchLog {
@@ -21,7 +23,9 @@ export interface WatchLog {
   error(message: string): void
 }
 
-export interface WatchSessionOptions extends Omit<ApplyOptions, 'to' | 'baseline' | 'beforeChanges' | 'acceptChanged'> {
+export interface WatchSessionOptions extends RunOptions {
+  /** Apply pending migrations that sort before the newest applied one. Default `false`. */
+  readonly allowOutOfOrder?: boolean
   readonly sourceDir: string
   readonly distDir: string
   readonly tsconfig?: string
@@ -39,6 +43,12 @@ export class WatchSession {
 
   constructor(private readonly options: WatchSessionOptions) {}
 
+  /** The connection settings of every operation; progress is reported by this session, not by events. */
+  private connection(): RunOptions {
+    const { table, transactionMode, busyTimeoutMs, leaseTtlMs, databaseLabel } = this.options
+    return { table, transactionMode, busyTimeoutMs, leaseTtlMs, databaseLabel }
+  }
+
   /** One round: compile, then apply, redo or roll back. Resolves `true` when the database changed. */
   async cycle(): Promise<boolean> {
     const { log } = this.options
@@ -55,7 +65,7 @@ export class WatchSession {
     let db: Database | undefined
     try {
       const available = listCompiledMigrations(this.options)
-      db = openDatabase(this.options.databasePath, { busyTimeoutMs: this.options.busyTimeoutMs ?? 10_000 })
+      db = openDatabase(this.options.databasePath, { busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs })
       const reconciled = await this.reconcile(db, available)
       const applied = await this.applyPending(db, available)
       if (reconciled || applied) this.options.afterChanges?.(db)
@@ -71,7 +81,7 @@ export class WatchSession {
   /** Redoes or rolls back the newest migration of this session when its source changed or was deleted; reports the rest. */
   private async reconcile(db: Database, available: readonly CompiledMigration[]): Promise<boolean> {
     const { log } = this.options
-    const ledger = new Ledger(db, this.options.table ?? 'migrations')
+    const ledger = new Ledger(db, this.options.table ?? DEFAULT_OPTIONS.table)
     const plan = planMigrations(available, ledger.read())
     const newest = ledger.appliedIds().at(-1)
     let changedDb = false
@@ -79,7 +89,7 @@ export class WatchSession {
       const kept = this.applied.get(id)
       if (id === newest && kept) {
         const t0 = performance.now()
-        await rollbackMigrations(db, available, { ...this.options, onEvent: undefined, step: 1, loaded: new Map([[id, kept.module]]) })
+        await rollbackMigrations(db, available, { ...this.connection(), step: 1, loaded: new Map([[id, kept.module]]) })
         this.applied.delete(id)
         log.info(`Rolled back ${id}: its source was deleted (${ms(t0)})`)
         changedDb = true
@@ -95,7 +105,7 @@ export class WatchSession {
       if (id === newest && kept) {
         const t0 = performance.now()
         try {
-          await replaceMigration(db, migration, kept.module, { ...this.options, onEvent: undefined })
+          await redoMigrations(db, available, { ...this.connection(), step: 1, loaded: new Map([[id, kept.module]]) })
         } catch (error) {
           log.error(describeThrown(error))
           continue
@@ -123,7 +133,13 @@ export class WatchSession {
       this.options.onEvent?.(event)
     }
     try {
-      await applyMigrations(db, available, { ...this.options, acceptChanged: true, allowMissing: true, onEvent })
+      await applyMigrations(db, available, {
+        ...this.connection(),
+        allowOutOfOrder: this.options.allowOutOfOrder,
+        acceptChanged: true,
+        allowMissing: true,
+        onEvent,
+      })
     } finally {
       for (const id of applied) {
         const migration = available.find((m) => m.id === id) as CompiledMigration

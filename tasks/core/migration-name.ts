@@ -14,10 +14,6 @@ export const SOURCE_MIGRATION_PATTERN = /^\d{3,}_.*\.ts$/
 /** Longest name accepted by `migration:new` (the part after the timestamp). */
 export const MAX_NAME_LENGTH = 100
 
-const NAME_RULE =
-  'use snake_case words of lowercase letters and digits (a-z, 0-9, "_" or "-" between words), at most ' +
-  `${MAX_NAME_LENGTH} characters, for example --name=add_user_table`
-
 export function isCompiledMigrationFile(fileName: string): boolean {
   return COMPILED_MIGRATION_PATTERN.test(fileName)
 }
@@ -45,7 +41,7 @@ export function compareMigrationIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-export type NameCheck = { ok: true; name: string } | { ok: false; reason: string }
+export type NameCheck = { ok: true; name: string } | { ok: false; rule: 'required' | 'too-long' | 'characters' }
 
 /**
  * Checks the name given to `migration:new` and normalises `-` to `_`.
@@ -53,16 +49,10 @@ export type NameCheck = { ok: true; name: string } | { ok: false; reason: string
  * separators, `..`, dots, spaces and uppercase.
  */
 export function checkMigrationName(raw: unknown): NameCheck {
-  if (typeof raw !== 'string' || raw.trim() === '') {
-    return { ok: false, reason: `A migration name is required: ${NAME_RULE}.` }
-  }
+  if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, rule: 'required' }
   const name = raw.replace(/-/g, '_')
-  if (name.length > MAX_NAME_LENGTH) {
-    return { ok: false, reason: `Migration name is ${name.length} characters long: ${NAME_RULE}.` }
-  }
-  if (!/^[a-z0-9]+(?:_[a-z0-9]+)*$/.test(name)) {
-    return { ok: false, reason: `Invalid migration name ${JSON.stringify(raw)}: ${NAME_RULE}.` }
-  }
+  if (name.length > MAX_NAME_LENGTH) return { ok: false, rule: 'too-long' }
+  if (!/^[a-z0-9]+(?:_[a-z0-9]+)*$/.test(name)) return { ok: false, rule: 'characters' }
   return { ok: true, name }
 }
 

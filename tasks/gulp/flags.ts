@@ -1,87 +1,207 @@
 /**
- * Command-line flags of the tasks, parsed with `node:util` `parseArgs`. gulp-cli passes its own flags and the
- * task names through `process.argv` too, so unknown flags are left alone; the values of ours are checked.
- * `npm run db:create-migration --name=x` arrives as `npm_config_name`, so that is read as a fallback.
+ * Command-line flags, parsed with `node:util` `parseArgs`, per task: each task accepts only the flags it
+ * understands (and gulp-cli's own), so a typo (`--dryrun`) or a flag of another task (`migrate:down
+ * --dry-run`) is refused before anything runs, naming the closest known flag. Every boolean flag has its
+ * `--no-` form, which overrides the gulpfile. From an npm script, flags written without `--` reach us as
+ * npm configuration (`npm_config_dry_run`): those are refused with the command to type instead; only
+ * `--name` is read from there, as `npm run db:create-migration --name=x` always worked.
  */
 import { parseArgs } from 'node:util'
 import { MigrateError } from '../errors'
 
-export interface Flags {
-  readonly name?: string | boolean
-  readonly db?: string
-  readonly busyTimeoutMs?: number
-  readonly allowOutOfOrder: boolean
-  readonly allowMissing: boolean
-  readonly atomic: boolean
-  readonly transactionPerMigration: boolean
-  readonly json: boolean
-  readonly force: boolean
-  readonly step?: number
-  readonly to?: string
-  readonly all: boolean
-  readonly baseline?: string
-  readonly backup: boolean
-  readonly dryRun: boolean
-  readonly quiet: boolean
-  readonly verbose: boolean
-}
-
-const OPTIONS = {
-  name: { type: 'string' },
-  db: { type: 'string' },
-  'busy-timeout': { type: 'string' },
+const FLAGS = {
+  name: { type: 'string', example: 'add_user_table' },
+  db: { type: 'string', example: 'data/app.sqlite3' },
+  'busy-timeout': { type: 'string', example: '30000' },
   'allow-out-of-order': { type: 'boolean' },
   'allow-missing': { type: 'boolean' },
   atomic: { type: 'boolean' },
   'transaction-per-migration': { type: 'boolean' },
   json: { type: 'boolean' },
   force: { type: 'boolean' },
-  step: { type: 'string' },
-  to: { type: 'string' },
+  step: { type: 'string', example: '2' },
+  to: { type: 'string', example: '20261126120000_add_users' },
   all: { type: 'boolean' },
-  baseline: { type: 'string' },
+  baseline: { type: 'string', example: '20261126120000_add_users' },
   backup: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   quiet: { type: 'boolean' },
   verbose: { type: 'boolean' },
 } as const
 
-function invalid(message: string): MigrateError {
-  return new MigrateError('INVALID_NAME', message)
+export type FlagName = keyof typeof FLAGS
+
+/** gulp-cli 3's own options: always accepted, never ours. */
+const GULP_CLI = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  preload: { type: 'string', multiple: true },
+  require: { type: 'string', multiple: true },
+  gulpfile: { type: 'string', short: 'f' },
+  cwd: { type: 'string' },
+  tasks: { type: 'boolean', short: 'T' },
+  'tasks-simple': { type: 'boolean' },
+  'tasks-json': { type: 'string' },
+  'tasks-depth': { type: 'string' },
+  depth: { type: 'string' },
+  'compact-tasks': { type: 'boolean' },
+  'sort-tasks': { type: 'boolean' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  silent: { type: 'boolean', short: 'S' },
+  continue: { type: 'boolean' },
+  series: { type: 'boolean' },
+  'log-level': { type: 'boolean', short: 'L', multiple: true },
+} as const
+
+const CONNECTION: readonly FlagName[] = ['db', 'busy-timeout', 'verbose']
+const OUTPUT: readonly FlagName[] = ['json', 'quiet']
+const MODES: readonly FlagName[] = ['atomic', 'transaction-per-migration']
+const DRIFT: readonly FlagName[] = ['allow-out-of-order', 'allow-missing']
+
+/** The flags each task accepts (for a series such as `migrate`, the flags of the whole series). */
+export const TASK_FLAGS = {
+  'migration:new': ['name'],
+  migrate: [...CONNECTION, ...OUTPUT, ...MODES, ...DRIFT, 'to', 'baseline', 'backup', 'dry-run'],
+  'migrate:compile': [],
+  'migrate:marker': [],
+  'migrate:build': [],
+  'migrate:apply': [...CONNECTION, ...OUTPUT, ...MODES, ...DRIFT, 'to', 'baseline', 'backup', 'dry-run'],
+  'migrate:status': ['db', 'busy-timeout', 'json'],
+  'migrate:check': ['db', 'busy-timeout', 'json'],
+  'migrate:down': [...CONNECTION, ...OUTPUT, ...MODES, 'step', 'to', 'all', 'backup'],
+  'migrate:redo': [...CONNECTION, ...OUTPUT, 'step', 'backup'],
+  'migrate:verify': [...CONNECTION, ...MODES, ...DRIFT],
+  'migrate:repair': [...CONNECTION, 'name', 'backup'],
+  'migrate:unlock': ['db', 'busy-timeout', 'force'],
+  'migrate:watch': [...CONNECTION, 'quiet', 'allow-out-of-order'],
+} as const satisfies Record<string, readonly FlagName[]>
+
+export type FlagTask = keyof typeof TASK_FLAGS
+
+export interface Flags {
+  readonly name?: string | boolean
+  readonly db?: string
+  readonly busyTimeoutMs?: number
+  readonly allowOutOfOrder?: boolean
+  readonly allowMissing?: boolean
+  readonly atomic?: boolean
+  readonly transactionPerMigration?: boolean
+  readonly json?: boolean
+  readonly force?: boolean
+  readonly step?: number
+  readonly to?: string
+  readonly all?: boolean
+  readonly baseline?: string
+  /** `true` for `--backup`, `false` for `--no-backup`, `undefined` when neither was given (the gulpfile decides). */
+  readonly backup?: boolean
+  readonly dryRun?: boolean
+  readonly quiet?: boolean
+  readonly verbose?: boolean
 }
 
-function stringFlag(value: unknown, flag: string, example: string): string | undefined {
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = row
+  }
+  return previous[b.length]
+}
+
+/** The closest flag name within reach of a typo, preferring the task's own flags. */
+export function closestFlag(name: string, candidates: readonly string[]): string | undefined {
+  const bare = name.replace(/^no-/, '')
+  const scored = candidates.map((c) => ({ c, d: Math.min(distance(name, c), distance(bare, c)) })).sort((x, y) => x.d - y.d)
+  const best = scored[0]
+  return best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.c : undefined
+}
+
+function unknownFlag(task: string, raw: string, accepted: readonly string[]): MigrateError {
+  const name = raw.replace(/^-+/, '').split('=')[0]
+  const own = closestFlag(name, accepted)
+  const other = own ?? closestFlag(name, Object.keys(FLAGS))
+  const suggestion = own ? `--${own}` : other ? `--${other} (a flag of other tasks)` : undefined
+  return new MigrateError({ kind: 'unknown-flag', flag: raw.split('=')[0], task, suggestion })
+}
+
+function invalid(option: Parameters<typeof optionFor>[0], value: unknown, expected: string): MigrateError {
+  return new MigrateError({ kind: 'invalid-option', option: optionFor(option), value, expected })
+}
+
+function optionFor(flag: FlagName) {
+  return ({ db: 'database', 'busy-timeout': 'busyTimeoutMs' } as const)[flag as 'db'] ?? (flag as 'step' | 'to' | 'baseline' | 'name')
+}
+
+function wholeNumber(value: string | undefined, flag: FlagName, min: number): number | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'string' || value === '') throw invalid(`--${flag} needs a value, for example --${flag}=${example}.`)
-  return value
+  if (!/^\d+$/.test(value) || Number(value) < min) throw invalid(flag, value, `a whole number of at least ${min}`)
+  return Number(value)
 }
 
-function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (!/^\d+$/.test(value) || n < min) throw invalid(`--${flag} must be a whole number of at least ${min}, got ${JSON.stringify(value)}.`)
-  return n
+/** Reads the raw values of `task`'s flags from `argv`, refusing anything else. */
+function readValues(task: FlagTask, argv: readonly string[]): Map<FlagName, string | boolean> {
+  const accepted: readonly FlagName[] = TASK_FLAGS[task]
+  const { tokens } = parseArgs({ args: [...argv], options: { ...FLAGS, ...GULP_CLI }, strict: false, allowPositionals: true, tokens: true })
+  const values = new Map<FlagName, string | boolean>()
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name in GULP_CLI) continue
+    const negated = token.name.startsWith('no-') ? (token.name.slice(3) as FlagName) : undefined
+    const name = (negated ?? token.name) as FlagName
+    const spec = FLAGS[name] as { type: 'string' | 'boolean'; example?: string } | undefined
+    if (!spec || !accepted.includes(name) || (negated && spec.type !== 'boolean')) throw unknownFlag(task, token.rawName, accepted)
+    if (spec.type === 'boolean') {
+      if (token.value !== undefined) throw invalid(name, token.value, `given without a value (--${name} or --no-${name})`)
+      values.set(name, !negated)
+    } else {
+      if (token.value === undefined || token.value === '')
+        throw invalid(name, token.value ?? true, `given a value, for example --${name}=${spec.example}`)
+      values.set(name, token.value)
+    }
+  }
+  return values
 }
 
-export function parseFlags(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Flags {
-  const { values } = parseArgs({ args: [...argv], options: OPTIONS, strict: false, allowPositionals: true })
-  const bool = (key: keyof typeof OPTIONS) => values[key] === true
+/** Refuses our flags that npm swallowed as its configuration (`npm run x --dry-run` without `--`). */
+function refuseNpmConfig(task: FlagTask, env: NodeJS.ProcessEnv): void {
+  const script = env.npm_lifecycle_event
+  if (!script) return
+  for (const name of TASK_FLAGS[task] as readonly FlagName[]) {
+    if (name === 'name') continue
+    const value = env[`npm_config_${name.replace(/-/g, '_')}`]
+    if (value !== undefined && value !== '') throw new MigrateError({ kind: 'npm-config-flag', flag: `--${name}`, value, script })
+  }
+}
+
+export function parseFlags(task: FlagTask, argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Flags {
+  refuseNpmConfig(task, env)
+  const v = readValues(task, argv)
+  const bool = (name: FlagName) => v.get(name) as boolean | undefined
+  const str = (name: FlagName) => v.get(name) as string | undefined
   if (bool('atomic') && bool('transaction-per-migration'))
-    throw invalid('--atomic and --transaction-per-migration exclude each other: pick one.')
+    throw new MigrateError({
+      kind: 'invalid-option',
+      option: 'transactionMode',
+      value: 'atomic and each',
+      expected: 'one mode: --atomic or --transaction-per-migration, not both',
+    })
   return {
-    name: (values.name as string | boolean | undefined) ?? env.npm_config_name,
-    db: stringFlag(values.db, 'db', 'data/app.sqlite3'),
-    busyTimeoutMs: wholeNumber(stringFlag(values['busy-timeout'], 'busy-timeout', '30000'), 'busy-timeout', 0),
+    name: (TASK_FLAGS[task] as readonly FlagName[]).includes('name') ? (str('name') ?? env.npm_config_name) : undefined,
+    db: str('db'),
+    busyTimeoutMs: wholeNumber(str('busy-timeout'), 'busy-timeout', 0),
     allowOutOfOrder: bool('allow-out-of-order'),
     allowMissing: bool('allow-missing'),
     atomic: bool('atomic'),
     transactionPerMigration: bool('transaction-per-migration'),
     json: bool('json'),
     force: bool('force'),
-    step: wholeNumber(stringFlag(values.step, 'step', '2'), 'step', 1),
-    to: stringFlag(values.to, 'to', '20261126120000_add_users'),
+    step: wholeNumber(str('step'), 'step', 1),
+    to: str('to'),
     all: bool('all'),
-    baseline: stringFlag(values.baseline, 'baseline', '20261126120000_add_users'),
+    baseline: str('baseline'),
     backup: bool('backup'),
     dryRun: bool('dry-run'),
     quiet: bool('quiet'),

@@ -1,8 +1,10 @@
-/** Text renderings of reports for the terminal. */
+/** Every text rendering of the tasks for the terminal: progress lines, summaries and reports. */
+import { performance } from 'node:perf_hooks'
 import { formatSchemaDiff } from '../core/schema'
+import type { RunEvent, RunResult } from '../run-log'
 import type { DryRunReport, VerifyReport } from '../rehearse'
 import type { StatusReport } from '../status'
-import { formatMs } from './report'
+import { formatMs, info, paint, plural, warn } from './report'
 
 /** Left-aligned columns separated by two spaces. */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
@@ -35,7 +37,7 @@ export function renderDryRun(report: DryRunReport): string[] {
   ]
   for (const m of report.migrations) {
     lines.push(
-      `${m.status === 'applied' ? 'ok    ' : m.status.padEnd(6)} ${m.id} (${formatMs(m.durationMs)})${m.error ? `: ${m.error}` : ''}`,
+      `${m.outcome === 'applied' ? 'ok    ' : m.outcome.padEnd(6)} ${m.id} (${formatMs(m.durationMs)})${m.error ? `: ${m.error}` : ''}`,
     )
     for (const sql of m.statements) lines.push(`         ${sql.replace(/\s+/g, ' ').trim()}`)
   }
@@ -56,4 +58,42 @@ export function renderVerify(report: VerifyReport): string[] {
     lines.push(`Not verified (a newer migration's down failed first, so the copy is not in their state): ${report.notVerified.join(', ')}`)
   if (report.results.length === 0) lines.push('Nothing to verify: no pending migrations')
   return lines
+}
+
+/** Prints run events as they happen: one line per migration with its time, and progress on long runs. */
+export function progress(quiet: boolean): (event: RunEvent) => void {
+  let waited = false
+  let lastProgress = performance.now()
+  const timed = (verb: string, colour: 'green' | 'yellow', id: string, ms: number) =>
+    !quiet && info(`${paint(colour, verb)} ${id} ${paint('dim', `(${formatMs(ms)})`)}`)
+  return (event) => {
+    if (event.type === 'applied') timed('Applied', 'green', event.id, event.durationMs)
+    else if (event.type === 'reverted') timed('Rolled back', 'yellow', event.id, event.durationMs)
+    else if (event.type === 'redone') {
+      if (!quiet) info(`${paint('yellow', 'Rolled back')} ${event.id}, then`)
+      timed('Applied', 'green', event.id, event.durationMs)
+    } else if (event.type === 'migration-start') {
+      // In batch mode the per-migration lines come at the commit; on long runs say how far it got meanwhile.
+      if (!quiet && event.total > 1 && performance.now() - lastProgress > 2000) {
+        lastProgress = performance.now()
+        info(paint('dim', `... ${event.index} of ${event.total} (${event.id})`))
+      }
+    } else if (event.type === 'checksums-recorded')
+      info(`Recorded checksums of ${plural(event.ids.length, 'migration')} adopted from the earlier runner (they had none)`)
+    else if (event.type === 'baselined')
+      info(`Baseline: recorded ${plural(event.ids.length, 'migration')} as applied without running them (${event.ids.at(-1)})`)
+    else if (event.type === 'lease-broken') warn(event.reason)
+    else if (event.type === 'waiting' && !waited) {
+      waited = true
+      info(event.reason)
+    }
+  }
+}
+
+/** The last line of a run: how many migrations it applied, rolled back or redid, and how long it took. */
+export function renderSummary(result: RunResult, verb: 'Applied' | 'Rolled back' | 'Redid', database: string): string {
+  const n = result.results.filter((r) => r.outcome === 'applied' || r.outcome === 'reverted').length
+  return n === 0 && verb === 'Applied'
+    ? `Database is up to date (${database})`
+    : `${verb} ${plural(n, 'migration')} in ${formatMs(result.durationMs)} (${database})`
 }

@@ -3,6 +3,8 @@ import log from 'fancy-log'
 import { styleText } from 'node:util'
 import PluginError from 'plugin-error'
 import { MigrateError } from '../errors'
+import { describeProblem, type Wording } from '../problem-messages'
+import { cliWording } from './wording'
 
 export const PLUGIN_NAME = 'gulp-sqlite-migrate'
 
@@ -43,10 +45,13 @@ export function error(message: string): void {
   log.error(message)
 }
 
-/** A user-fixable error prints its message only; anything else is a bug and keeps its stack. */
-export function toPluginError(error: unknown): PluginError {
+/**
+ * A user-fixable error prints its message only, worded for the command line; anything else is a bug and
+ * keeps its stack.
+ */
+export function toPluginError(error: unknown, wording: Wording = cliWording()): PluginError {
   if (error instanceof PluginError) return error
-  if (error instanceof MigrateError) return new PluginError(PLUGIN_NAME, error.message, { showStack: false })
+  if (error instanceof MigrateError) return new PluginError(PLUGIN_NAME, describeProblem(error.problem, wording), { showStack: false })
   if (error instanceof Error) return new PluginError(PLUGIN_NAME, error, { showStack: true })
   return new PluginError(PLUGIN_NAME, String(error), { showStack: false })
 }

@@ -156,10 +156,7 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
   const distDir = resolve(options.distDir)
   const sources = listSourceFiles(sourceDir)
   if (sources.length === 0) {
-    throw new MigrateError(
-      'MIGRATIONS_DIR',
-      `No migrations in ${relative(process.cwd(), sourceDir) || sourceDir}. Create one with \`gulp migration:new --name=NAME\`.`,
-    )
+    throw new MigrateError({ kind: 'no-migrations', folder: relative(process.cwd(), sourceDir) || sourceDir })
   }
   const tsconfig = tsconfigPath(options)
   const key = compilerKey(tsconfig)
@@ -236,10 +233,7 @@ export async function compileVinyl(files: readonly Vinyl[], tsconfig: string | u
     stream.end()
   })
   if (diagnostics.length > 0) {
-    throw new MigrateError(
-      'COMPILE_FAILED',
-      `TypeScript found ${diagnostics.length} error(s) in the migrations; nothing was compiled or applied:\n${diagnostics.map(formatDiagnostic).join('\n')}`,
-    )
+    throw new MigrateError({ kind: 'compile-failed', diagnostics: diagnostics.map(formatDiagnostic) })
   }
   return outputs.filter((file) => file.extname === '.js' && file.isBuffer())
 }

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { MigrateError } from '../errors'
+import type { Problem } from '../problems'
 
 export interface OpenDatabaseOptions {
   /** How long to wait for another connection's write lock, in milliseconds. */
@@ -21,19 +22,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Databa
     // does not exist yet: SQLite creates it
   }
   if (isDirectory) {
-    throw new MigrateError(
-      'DATABASE_OPEN_FAILED',
-      `Database path ${path} is a directory, not a file. Point --db (or DATABASE_PATH) at a database file such as ${path}/app.sqlite3.`,
-    )
+    throw new MigrateError({ kind: 'database-directory', database: path })
   }
   try {
     if (!options.readonly) mkdirSync(dirname(path), { recursive: true })
   } catch (error) {
-    throw new MigrateError(
-      'DATABASE_OPEN_FAILED',
-      `Cannot create the folder for database ${path}: ${(error as Error).message}. Create it, or point --db at a writable location.`,
-      { cause: error },
-    )
+    throw new MigrateError({ kind: 'database-folder', database: path, cause: (error as Error).message }, { cause: error })
   }
   let db: Database.Database
   try {
@@ -59,42 +53,16 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Databa
 export function translateSqliteError(error: unknown, path: string, busyTimeoutMs: number): unknown {
   const code = (error as { code?: unknown })?.code
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error
-  const cause = (error as Error).message
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new MigrateError(
-      'DATABASE_LOCKED',
-      `Database ${path} is locked by another connection and stayed locked for the busy timeout of ${busyTimeoutMs} ms; nothing was changed. ` +
-        'Wait for the other writer to finish, or raise the timeout with --busy-timeout=MS (option busyTimeoutMs).',
-      { cause: error },
-    )
-  }
-  if (code.startsWith('SQLITE_READONLY')) {
-    return new MigrateError(
-      'DATABASE_READONLY',
-      `Database ${path} is read-only (${cause}); nothing was changed. Make the file and its folder writable by this user (SQLite writes a journal next to the file).`,
-      { cause: error },
-    )
-  }
-  if (code === 'SQLITE_NOTADB') {
-    return new MigrateError(
-      'NOT_A_DATABASE',
-      `${path} is not a SQLite database (${cause}). Check --db / DATABASE_PATH: it must name a SQLite file, or a path where one can be created.`,
-      { cause: error },
-    )
-  }
-  if (code.startsWith('SQLITE_CORRUPT')) {
-    return new MigrateError(
-      'NOT_A_DATABASE',
-      `Database ${path} is corrupt (${cause}); nothing was changed. Restore it from a backup, or check it with: sqlite3 ${path} "PRAGMA integrity_check"`,
-      { cause: error },
-    )
-  }
-  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH')) {
-    return new MigrateError(
-      'DATABASE_OPEN_FAILED',
-      `Cannot open database ${path} (${cause}). Check that the path is right and that its folder exists and is writable.`,
-      { cause: error },
-    )
-  }
-  return error
+  const problem = sqliteProblem(code, path, (error as Error).message, busyTimeoutMs)
+  return problem ? new MigrateError(problem, { cause: error }) : error
+}
+
+function sqliteProblem(code: string, database: string, cause: string, busyTimeoutMs: number): Problem | undefined {
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return { kind: 'database-locked', database, busyTimeoutMs }
+  if (code.startsWith('SQLITE_READONLY')) return { kind: 'database-readonly', database, cause }
+  if (code === 'SQLITE_NOTADB') return { kind: 'not-a-database', database, cause }
+  if (code.startsWith('SQLITE_CORRUPT')) return { kind: 'database-corrupt', database, cause }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH'))
+    return { kind: 'database-open-failed', database, cause }
+  return undefined
 }

@@ -44,7 +44,10 @@ export class LeaseStore {
     private readonly lockTable: string,
   ) {}
 
+  /** The lease, if one is held; `undefined` also when the lease table does not exist yet. */
   current(): Lease | undefined {
+    const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.lockTable.slice(1, -1))
+    if (!exists) return undefined
     return this.db
       .prepare(`SELECT owner, pid, host, migration, acquired_at AS acquiredAt, expires_at AS expiresAt FROM ${this.lockTable} WHERE id = 1`)
       .get() as Lease | undefined

@@ -6,12 +6,18 @@
 import type { Database } from 'better-sqlite3'
 import type { RecordedMigration } from '../core/plan'
 import { migrationId } from '../core/migration-name'
+import { MigrateError } from '../errors'
 
 const ADDED_COLUMNS = { checksum: 'TEXT', duration_ms: 'INTEGER' } as const
 
 export function quoteIdentifier(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new TypeError(`Invalid table name ${JSON.stringify(name)}: use letters, digits and underscores.`)
+    throw new MigrateError({
+      kind: 'invalid-option',
+      option: 'table',
+      value: name,
+      expected: 'a table name of letters, digits and underscores, not starting with a digit',
+    })
   }
   return `"${name}"`
 }
@@ -58,8 +64,9 @@ export class Ledger {
   }
 
   read(): RecordedMigration[] {
-    if (!this.exists()) return []
-    const hasNew = this.columns().has('checksum')
+    const columns = this.columns()
+    if (columns.size === 0) return []
+    const hasNew = columns.has('checksum')
     const rows = this.db
       .prepare(
         `SELECT name, applied_at AS appliedAt${hasNew ? ', checksum, duration_ms AS durationMs' : ''} FROM ${this.table} ORDER BY id`,

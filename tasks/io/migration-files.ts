@@ -28,16 +28,14 @@ export interface MigrationFolders {
   readonly distDir: string
 }
 
-function readDirectory(dir: string, what: string): string[] {
+function readDirectory(dir: string, role: 'migrations' | 'compiled migrations'): string[] {
   try {
     return readdirSync(dir)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const reason = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : describeThrown(error)
+    const reason = code === 'ENOENT' ? 'missing' : code === 'ENOTDIR' ? 'not-a-folder' : 'unreadable'
     throw new MigrateError(
-      'MIGRATIONS_DIR',
-      `The ${what} folder ${relative(process.cwd(), dir) || dir} ${reason}. ` +
-        'Create a migration with `gulp migration:new --name=NAME`, or set migrationsDir to the folder that holds them.',
+      { kind: 'migrations-folder', folder: relative(process.cwd(), dir) || dir, role, reason, cause: describeThrown(error) },
       { cause: error },
     )
   }
@@ -54,11 +52,8 @@ export function listSourceFiles(sourceDir: string): string[] {
   const sameId = ids.filter((id, i) => ids.indexOf(id) !== i)
   const collisions = [...findCaseCollisions([...new Set(ids)]), ...[...new Set(sameId)].map((id) => [id])]
   if (collisions.length > 0) {
-    const names = collisions.map((group) => entries.filter((f) => group.includes(migrationId(f))).join(' and ')).join('; ')
-    throw new MigrateError(
-      'DUPLICATE_MIGRATION',
-      `Two migration files have the same name apart from case or extension: ${names}. Rename or delete one of them; each migration needs a distinct name.`,
-    )
+    const groups = collisions.map((group) => entries.filter((f) => group.includes(migrationId(f))))
+    throw new MigrateError({ kind: 'duplicate-migration', groups, scope: 'sources' })
   }
   return sources.sort((a, b) => compareMigrationIds(migrationId(a), migrationId(b)))
 }
@@ -92,11 +87,7 @@ export function listCompiledMigrations(folders: MigrationFolders): CompiledMigra
     if (manifest) {
       const recorded = manifest.migrations[id]
       if (recorded === undefined) {
-        throw new MigrateError(
-          'STALE_OUTPUT',
-          `${relative(process.cwd(), join(folders.distDir, fileName))} has no source in the compile manifest, so it was not run. ` +
-            'Run `gulp migrate` (it recompiles and removes stale output) or delete the file.',
-        )
+        throw new MigrateError({ kind: 'stale-output', file: relative(process.cwd(), join(folders.distDir, fileName)) })
       }
       checksum = recorded
     } else {
@@ -110,10 +101,7 @@ export function listCompiledMigrations(folders: MigrationFolders): CompiledMigra
   })
   const collisions = findCaseCollisions(migrations.map((m) => m.id))
   if (collisions.length > 0) {
-    throw new MigrateError(
-      'DUPLICATE_MIGRATION',
-      `Compiled migrations differ only by case: ${collisions.map((g) => g.join(' and ')).join('; ')}. Rename one of the sources.`,
-    )
+    throw new MigrateError({ kind: 'duplicate-migration', groups: collisions, scope: 'compiled' })
   }
   return migrations.sort((a, b) => compareMigrationIds(a.id, b.id))
 }
@@ -128,11 +116,7 @@ export function loadMigration(migration: CompiledMigration): Migration {
   try {
     loaded = require(migration.file)
   } catch (error) {
-    throw new MigrateError(
-      'INVALID_MODULE',
-      `Migration ${migration.source} threw while loading: ${describeThrown(error)}. Fix the module's top-level code; nothing was applied.`,
-      { cause: error },
-    )
+    throw new MigrateError({ kind: 'module-load-failed', file: migration.source, cause: describeThrown(error) }, { cause: error })
   }
   const exported = loaded as Partial<Migration> & { default?: Partial<Migration> }
   const module = typeof exported.up !== 'function' && exported.default && typeof exported.default === 'object' ? exported.default : exported
@@ -148,10 +132,7 @@ export function loadMigration(migration: CompiledMigration): Migration {
     )
   }
   if (problems.length > 0) {
-    throw new MigrateError(
-      'INVALID_MODULE',
-      `Migration ${migration.source} is not a valid migration: ${problems.join('; ')}. Nothing was applied.`,
-    )
+    throw new MigrateError({ kind: 'invalid-module', file: migration.source, problems })
   }
   return module as Migration
 }

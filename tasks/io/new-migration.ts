@@ -42,7 +42,7 @@ export interface NewMigrationOptions {
 /** Writes `<sourceDir>/<UTC timestamp>_<name>.ts` and returns its path. Never overwrites a file. */
 export function createMigration(options: NewMigrationOptions): string {
   const check = checkMigrationName(options.name)
-  if (!check.ok) throw new MigrateError('INVALID_NAME', check.reason)
+  if (!check.ok) throw new MigrateError({ kind: 'invalid-migration-name', name: options.name, rule: check.rule })
   const template = options.template ? readFileSync(options.template, 'utf8') : DEFAULT_TEMPLATE
   mkdirSync(options.sourceDir, { recursive: true })
   const prefixes = readdirSync(options.sourceDir)
@@ -54,10 +54,7 @@ export function createMigration(options: NewMigrationOptions): string {
     .at(-1)
   let timestamp = nextTimestamp(options.now ?? new Date(), prefixes)
   if (newestNonTimestamp && BigInt(newestNonTimestamp) >= BigInt(timestamp)) {
-    throw new MigrateError(
-      'INVALID_NAME',
-      `The existing migration prefix ${newestNonTimestamp} is larger than any timestamp, so a new timestamped migration would sort before it. Rename that file or number new migrations by hand.`,
-    )
+    throw new MigrateError({ kind: 'prefix-beyond-timestamps', prefix: newestNonTimestamp })
   }
   for (let attempt = 0; attempt < 100; attempt++) {
     const path = join(options.sourceDir, `${timestamp}_${check.name}.ts`)
@@ -70,5 +67,5 @@ export function createMigration(options: NewMigrationOptions): string {
       timestamp = formatTimestamp(new Date((parseTimestamp(timestamp) as Date).getTime() + 1000))
     }
   }
-  throw new MigrateError('INVALID_NAME', `Could not find a free timestamp for ${check.name} in ${options.sourceDir}.`)
+  throw new MigrateError({ kind: 'no-free-timestamp', name: check.name, folder: options.sourceDir })
 }

@@ -13,10 +13,14 @@ describe('gulp/report', () => {
   })
 
   it('turns errors the user can fix into PluginErrors without a stack, and keeps the stack of bugs', async () => {
-    const fixable = toPluginError(new MigrateError('DRIFT', 'Nothing was applied: restore the file.'))
+    const fixable = toPluginError(new MigrateError({ kind: 'step-too-large', step: 5, applied: 2 }))
     assert.equal(fixable.plugin, 'gulp-sqlite-migrate')
     assert.equal(fixable.showStack, false)
-    assert.equal(fixable.message, 'Nothing was applied: restore the file.')
+    assert.match(
+      fixable.message,
+      /^--step=5 but only 2 migration\(s\) are applied; nothing was rolled back\. Use --all /,
+      'worded with flags',
+    )
     assert.equal(toPluginError(new TypeError('a bug')).showStack, true)
   })
 })

@@ -48,6 +48,7 @@ export class CompiledFolder {
 
 /** Names recorded in the migrations table, in order. */
 export function recordedNames(db: Database): unknown[] {
+  if (!db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'migrations'`).get()) return []
   return db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all()
 }
 
@@ -62,12 +63,12 @@ export function applicationTableNames(db: Database): unknown[] {
 }
 
 /** Awaits a promise that must reject with a `MigrateError`, and returns that error. */
-export async function rejection(promise: Promise<unknown>): Promise<MigrateError> {
+export async function rejection<E extends MigrateError = MigrateError>(promise: Promise<unknown>): Promise<E> {
   try {
     await promise
   } catch (error) {
     assert.ok(error instanceof MigrateError, `expected a MigrateError, got ${String(error)}`)
-    return error
+    return error as E
   }
   assert.fail('expected a rejection')
 }

@@ -3,15 +3,15 @@ import { strict as assert } from 'node:assert'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { Database } from 'better-sqlite3'
-import { applyMigrations, rollbackMigrations, type RollbackOptions } from '../tasks/runner'
-import { dryRun, verifyDownPaths } from '../tasks/rehearse'
-import { checkStatus, migrationStatus } from '../tasks/status'
-import { CHECK_EXIT_CODES } from '../tasks/core/check'
-import { writeManifest } from '../tasks/io/manifest'
-import { migrationChecksum } from '../tasks/core/checksum'
-import { writeSchemaFile } from '../tasks/io/schema'
-import { backupDatabase, backupPath } from '../tasks/io/backup'
-import { CompiledFolder, applicationTableNames, recordedNames, rejection } from './helpers/compiled'
+import { applyMigrations, rollbackMigrations, type RollbackOptions } from '../../tasks/index'
+import { dryRun, verifyDownPaths } from '../../tasks/rehearse'
+import { checkStatus, migrationStatus } from '../../tasks/status'
+import { CHECK_EXIT_CODES } from '../../tasks/core/check'
+import { writeManifest } from '../../tasks/io/manifest'
+import { migrationChecksum } from '../../tasks/core/checksum'
+import { writeSchemaFile } from '../../tasks/io/schema'
+import { backupDatabase, backupPath } from '../../tasks/io/backup'
+import { CompiledFolder, applicationTableNames, recordedNames, rejection } from '../helpers/compiled'
 
 const table = (name: string, down = true) =>
   `exports.up = (db) => { db.exec('CREATE TABLE ${name} (id INTEGER)') }\n` +
@@ -41,7 +41,7 @@ describe('operations', () => {
     it('rolls back the newest migration by default', async () => {
       const result = await down()
       assert.deepEqual(
-        result.results.map((r) => [r.id, r.direction, r.status]),
+        result.results.map((r) => [r.id, r.direction, r.outcome]),
         [['004_d', 'down', 'reverted']],
       )
       assert.deepEqual(recorded(), ['001_a.ts', '002_b.ts', '003_c.ts'])
@@ -69,11 +69,17 @@ describe('operations', () => {
     })
 
     it('refuses --step larger than what is applied, and an unknown --to', async () => {
-      assert.match((await rejection(down({ step: 5 }))).message, /--step=5 but only 4 migration\(s\) are applied; nothing was rolled back/)
+      const tooFar = await rejection(down({ step: 5 }))
+      assert.deepEqual(tooFar.problem, { kind: 'step-too-large', step: 5, applied: 4 })
       assert.match(
-        (await rejection(down({ to: '999_nope' }))).message,
-        /--to=999_nope is not an applied migration; nothing was rolled back/,
+        tooFar.message,
+        /^`step: 5` but only 4 migration\(s\) are applied; nothing was rolled back/,
+        'names the option, not a flag',
       )
+      const unknown = await rejection(down({ to: '999_nope' }))
+      assert.deepEqual(unknown.problem, { kind: 'not-applied', name: '999_nope', applied: ['001_a', '002_b', '003_c', '004_d'] })
+      const both = await rejection(rollbackMigrations(db, folder.list(), { step: 1, all: true } as unknown as RollbackOptions))
+      assert.deepEqual(both.problem, { kind: 'conflicting-options', options: ['step', 'all'] })
       assert.equal(recorded().length, 4)
     })
 
@@ -108,7 +114,9 @@ describe('operations', () => {
     })
 
     it('refuses an unknown NAME and applies nothing', async () => {
-      assert.match((await rejection(applyMigrations(db, folder.list(), { to: '005_nope' }))).message, /--to=005_nope names no migration/)
+      const error = await rejection(applyMigrations(db, folder.list(), { to: '005_nope' }))
+      assert.equal(error.problem.kind, 'unknown-migration')
+      assert.equal(error.code, 'UNKNOWN_MIGRATION')
       assert.deepEqual(tables(), [])
     })
   })
@@ -120,11 +128,10 @@ describe('operations', () => {
 
     it('refuses a database with tables but no migration history', async () => {
       const error = await rejection(applyMigrations(db, folder.list(), { databaseLabel: 'prod.sqlite3' }))
-      assert.match(
-        error.message,
-        /prod\.sqlite3 already has tables \(a, b\) but no migration history, so it is probably not the database you meant; nothing was applied\. .*--baseline=NAME/,
-      )
+      assert.deepEqual(error.problem, { kind: 'no-history', database: 'prod.sqlite3', tables: ['a', 'b'] })
       assert.deepEqual(tables(), ['a', 'b'])
+      const bookkeeping = db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'migrations%'`).all()
+      assert.deepEqual(bookkeeping, [], 'refusing wrote nothing: not even the migrations table')
     })
 
     it('--baseline=NAME records migrations up to NAME without running them, then applies the rest', async () => {
@@ -140,10 +147,13 @@ describe('operations', () => {
     })
 
     it('refuses an unknown baseline NAME', async () => {
-      assert.match(
-        (await rejection(applyMigrations(db, folder.list(), { baseline: '042_x' }))).message,
-        /--baseline=042_x names no migration; nothing was recorded/,
-      )
+      const error = await rejection(applyMigrations(db, folder.list(), { baseline: '042_x' }))
+      assert.deepEqual(error.problem, {
+        kind: 'unknown-migration',
+        option: 'baseline',
+        name: '042_x',
+        known: ['001_a', '002_b', '003_c', '004_d'],
+      })
     })
   })
 
@@ -218,7 +228,7 @@ describe('operations', () => {
       assert.equal(sha(folder.dbPath), before)
       assert.deepEqual(report.plan, ['003_c', '004_d'])
       assert.deepEqual(
-        report.migrations.map((m) => [m.id, m.status]),
+        report.migrations.map((m) => [m.id, m.outcome]),
         [
           ['003_c', 'applied'],
           ['004_d', 'applied'],
@@ -242,7 +252,7 @@ describe('operations', () => {
       assert.ok(!existsSync(path))
       assert.match(report.error ?? '', /002_b\.ts failed: bad b/)
       assert.deepEqual(
-        report.migrations.map((m) => [m.id, m.status]),
+        report.migrations.map((m) => [m.id, m.outcome]),
         [
           ['001_a', 'applied'],
           ['002_b', 'failed'],

@@ -2,8 +2,8 @@
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
 import type { Database } from 'better-sqlite3'
-import { applyMigrations, MigrationRunError, type RunOptions } from '../tasks/runner'
-import { CompiledFolder, applicationTableNames, recordedNames, rejection } from './helpers/compiled'
+import { applyMigrations, MigrationRunError, type RunOptions } from '../../tasks/index'
+import { CompiledFolder, applicationTableNames, recordedNames, rejection } from '../helpers/compiled'
 
 describe('runner', () => {
   let folder: CompiledFolder
@@ -33,7 +33,7 @@ describe('runner', () => {
       const error = await rejection(apply())
       assert.ok(error instanceof MigrationRunError)
       assert.deepEqual(
-        error.results.map((r) => [r.id, r.status]),
+        error.results.map((r) => [r.id, r.outcome]),
         [
           ['001_a', 'applied'],
           ['002_fails', 'failed'],
@@ -62,7 +62,7 @@ describe('runner', () => {
     folder.sql('001_a', 'CREATE TABLE a (id INTEGER)').sql('002_b', 'CREATE TABLE b (id INTEGER)')
     const first = await apply()
     assert.deepEqual(
-      first.results.map((r) => [r.id, r.direction, r.status]),
+      first.results.map((r) => [r.id, r.direction, r.outcome]),
       [
         ['001_a', 'up', 'applied'],
         ['002_b', 'up', 'applied'],
@@ -245,10 +245,12 @@ describe('runner', () => {
       const started = Date.now()
       const error = await rejection(apply({ busyTimeoutMs: 300 }))
       assert.ok(Date.now() - started >= 300)
-      assert.match(
-        error.message,
-        new RegExp(`Another runner is applying migration 001_long in process ${process.pid}.*busy timeout of 300 ms.*--busy-timeout=MS`),
-      )
+      assert.equal(error.problem.kind, 'lease-held')
+      if (error.problem.kind === 'lease-held') {
+        assert.match(error.problem.holder, new RegExp(`^migration 001_long in process ${process.pid} on `))
+        assert.equal(error.problem.busyTimeoutMs, 300)
+      }
+      assert.match(error.message, /raise `busyTimeoutMs: "MS"`/, 'the API names its option, not a flag')
       assert.deepEqual(tables(), ['setup'])
     })
 

@@ -1,0 +1,271 @@
+/**
+ * The public operations on one open database: apply, roll back, redo, repair checksums, release a lease,
+ * write a schema snapshot. The gulp tasks, watch mode, the stream plugins and the test helper all call
+ * these; nothing else writes to the migrations table.
+ *
+ * Each operation takes the write lock first, reads the migrations table once, decides everything (pure
+ * functions in `core/`), loads every module it will run, and only then writes. A refusal leaves the
+ * database as it was: nothing is written before every check passed.
+ */
+import type { Database } from 'better-sqlite3'
+import { decideBaseline } from './core/baseline'
+import { driftProblem, type DriftPolicy } from './core/drift'
+import { migrationId } from './core/migration-name'
+import { planMigrations, type Plan, type RecordedMigration } from './core/plan'
+import { selectRollback, selectUpTo, type LooseRollbackTarget } from './core/selection'
+import { groupIntoUnits, type Unit } from './core/units'
+import { MigrateError } from './errors'
+import { translateSqliteError } from './io/database'
+import { describeLease, leaseHealth, LeaseStore, type Lease } from './io/lease'
+import { Ledger } from './io/ledger'
+import { loadMigration, type CompiledMigration } from './io/migration-files'
+import { applicationTables, writeSchemaFile } from './io/schema'
+import { WriteLock } from './io/write-lock'
+import { resolveRunOptions, type ApplyOptions, type ResolvedRunOptions, type RollbackOptions, type RunOptions } from './options'
+import type { Problem } from './problems'
+import { RunLog, type RunResult } from './run-log'
+import { Executor } from './runner/executor'
+import type { ReplaceStep, Step } from './runner/steps'
+import type { Migration } from './types'
+
+interface Run {
+  readonly db: Database
+  readonly settings: ResolvedRunOptions
+  readonly ledger: Ledger
+  readonly lock: WriteLock
+  readonly log: RunLog
+  readonly executor: Executor
+}
+
+/** Sets up one run, runs `body` holding the write lock, commits what is left open, and words SQLite's errors. */
+async function withRun(db: Database, options: RunOptions, body: (run: Run) => Promise<void>): Promise<RunResult> {
+  const settings = resolveRunOptions(options, db.name)
+  const ledger = new Ledger(db, settings.table)
+  const lock = new WriteLock(db, ledger.lockTable, settings)
+  const log = new RunLog(settings.onEvent)
+  try {
+    await lock.acquire()
+    await body({ db, settings, ledger, lock, log, executor: new Executor(db, lock, ledger, log, settings) })
+    lock.commit()
+    return log.result()
+  } catch (error) {
+    throw translateSqliteError(error, settings.databaseLabel, settings.busyTimeoutMs)
+  } finally {
+    lock.rollback()
+  }
+}
+
+const refuse = (problem: Problem | undefined): void => {
+  if (problem) throw new MigrateError(problem)
+}
+
+function grouped(steps: readonly Step[], settings: ResolvedRunOptions): readonly Unit<Step>[] {
+  const grouping = groupIntoUnits(steps, settings.transactionMode, (s) => ({ source: s.migration.source, ...s.module }))
+  if (!grouping.ok) throw new MigrateError(grouping.problem)
+  return grouping.units
+}
+
+/** Reads the table and the files and refuses the drift `policy` does not allow. Reads only. */
+export function checkedPlan(db: Database, available: readonly CompiledMigration[], options: ApplyOptions = {}): Plan {
+  return decidePlan(available, new Ledger(db, options.table ?? 'migrations').read(), options)
+}
+
+function decidePlan(available: readonly CompiledMigration[], rows: readonly RecordedMigration[], policy: DriftPolicy): Plan {
+  const plan = planMigrations(available, rows, policy)
+  const sources = new Map(available.map((m) => [m.id, m.source]))
+  refuse(driftProblem(plan, policy, (id) => sources.get(id) ?? id))
+  return plan
+}
+
+/**
+ * Applies the pending migrations in `available`, each atomic with its record. Throws a `MigrateError` (a
+ * `MigrationRunError`, with `results`, when a migration fails) and refuses drift before anything runs.
+ *
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3'
+ * import { applyMigrations, listCompiledMigrations } from 'gulp-sqlite-migrate'
+ *
+ * const db = new Database('var/app.sqlite3', { timeout: 10_000 })
+ * const available = listCompiledMigrations({ sourceDir: 'migrations', distDir: 'migrations/dist' })
+ * const { results } = await applyMigrations(db, available, { transactionMode: 'batch' })
+ * for (const r of results) console.log(r.id, r.outcome, `${Math.round(r.durationMs)} ms`)
+ * ```
+ */
+export function applyMigrations(db: Database, available: readonly CompiledMigration[], options: ApplyOptions = {}): Promise<RunResult> {
+  return withRun(db, options, async ({ settings, ledger, log, executor }) => {
+    const recorded = ledger.read()
+    const baseline = decideBaseline({
+      hasHistory: recorded.length > 0,
+      tables: recorded.length > 0 ? [] : applicationTables(db, settings.table),
+      known: available.map((m) => m.id),
+      baseline: options.baseline,
+      database: settings.databaseLabel,
+    })
+    if (baseline.action === 'refuse') throw new MigrateError(baseline.problem)
+    const baselined = baseline.action === 'record' ? baseline.ids : []
+    const rows = [...recorded, ...baselined.map((name) => ({ name, checksum: null, appliedAt: '', durationMs: 0 }))]
+    const plan = decidePlan(available, rows, options)
+    const selection = selectUpTo(
+      plan.pending,
+      available.map((m) => m.id),
+      options.to,
+    )
+    if (!selection.ok) throw new MigrateError(selection.problem)
+    // Load and check every module before anything runs: a broken one stops the run with nothing applied.
+    const byId = new Map(available.map((m) => [m.id, m]))
+    const steps = selection.ids.map((id) => ({
+      migration: byId.get(id) as CompiledMigration,
+      module: loadMigration(byId.get(id) as CompiledMigration),
+    }))
+    const units = grouped(steps, settings)
+    if (steps.length > 0) await options.beforeChanges?.()
+    // Every check passed: write.
+    if (ledger.needsSetup()) ledger.setup()
+    for (const id of baselined) ledger.record(id, byId.get(id)?.checksum ?? null, 0)
+    const checksums = plan.checksumsToRecord.filter((c) => !baselined.includes(c.id))
+    for (const { id, checksum } of checksums) ledger.setChecksum(id, checksum)
+    log.recordedBaseline(baselined)
+    log.recordedChecksums(checksums.map((c) => c.id))
+    await executor.run(units, 'up')
+  })
+}
+
+/** Applied ids to act on for a rollback or redo, checked against the target. */
+function rollbackSelection(ledger: Ledger, target: LooseRollbackTarget): string[] {
+  const selection = selectRollback(ledger.appliedIds(), target)
+  if (!selection.ok) throw new MigrateError(selection.problem)
+  return selection.ids
+}
+
+/** The applied module of each id for its down, or why it cannot be rolled back (no down, no file, changed). */
+function downSteps(
+  ids: readonly string[],
+  available: readonly CompiledMigration[],
+  plan: Plan,
+  loaded?: ReadonlyMap<string, Migration>,
+): Step[] {
+  const byId = new Map(available.map((m) => [m.id, m]))
+  const blockers: Array<{ file: string; reason: 'no-down' | 'no-file' | 'changed' }> = []
+  const steps: Step[] = []
+  for (const id of ids) {
+    const migration = byId.get(id)
+    const kept = loaded?.get(id)
+    const file = migration?.source ?? id
+    if (!kept && !migration) blockers.push({ file, reason: 'no-file' })
+    else if (!kept && plan.changed.includes(id)) blockers.push({ file, reason: 'changed' })
+    else {
+      const module = kept ?? loadMigration(migration as CompiledMigration)
+      if (typeof module.down !== 'function') blockers.push({ file, reason: 'no-down' })
+      else steps.push({ migration: migration ?? { id, checksum: null, file: '', source: `${id}.ts` }, module })
+    }
+  }
+  if (blockers.length > 0) throw new MigrateError({ kind: 'cannot-roll-back', blockers })
+  return steps
+}
+
+/** Options of a rollback or redo; `loaded` gives modules to use instead of the files (watch mode keeps the versions it applied). */
+export type RollbackRunOptions = RollbackOptions & { readonly loaded?: ReadonlyMap<string, Migration> }
+
+/**
+ * Rolls back applied migrations with their `down`, in the reverse of the order they were applied (default: the
+ * newest one). If any migration in the range has no `down`, no file or a changed source, nothing is rolled back.
+ *
+ * @example
+ * ```ts
+ * await rollbackMigrations(db, available, { step: 2 }) // the newest two
+ * await rollbackMigrations(db, available, { to: '20261126090000_create_users' }) // everything applied after it
+ * ```
+ */
+export function rollbackMigrations(
+  db: Database,
+  available: readonly CompiledMigration[],
+  options: RollbackRunOptions = {},
+): Promise<RunResult> {
+  return withRun(db, options, async ({ settings, ledger, executor }) => {
+    const ids = rollbackSelection(ledger, options)
+    const plan = planMigrations(available, ledger.read())
+    const steps = downSteps(ids, available, plan, options.loaded)
+    const units = grouped(steps, settings)
+    if (steps.length > 0) await options.beforeChanges?.()
+    await executor.run(units, 'down')
+  })
+}
+
+/**
+ * Redoes the newest applied migration (or the newest `step`) as one unit: the applied versions' downs, newest
+ * first, then the current versions' ups, in one transaction. If anything fails, what was applied stays applied.
+ * Migrations that run outside a transaction or with foreign keys off are refused: roll them back, then apply.
+ *
+ * @example
+ * ```ts
+ * await redoMigrations(db, available) // the newest one, with the current version of its file
+ * ```
+ */
+export function redoMigrations(
+  db: Database,
+  available: readonly CompiledMigration[],
+  options: RollbackRunOptions = {},
+): Promise<RunResult> {
+  return withRun(db, options, async ({ ledger, executor }) => {
+    const ids = rollbackSelection(ledger, options)
+    const plan = planMigrations(available, ledger.read())
+    const steps: ReplaceStep[] = downSteps(ids, available, plan, options.loaded).map((step) => {
+      if (!step.migration.file)
+        throw new MigrateError({ kind: 'cannot-roll-back', blockers: [{ file: step.migration.source, reason: 'no-file' }] })
+      const next = loadMigration(step.migration)
+      for (const module of [step.module, next])
+        if (module.transaction === false || module.foreignKeys === false)
+          throw new MigrateError({ kind: 'cannot-redo', file: step.migration.source, reason: 'outside-transaction' })
+      return { migration: step.migration, module: next, applied: step.module }
+    })
+    if (steps.length > 0) await options.beforeChanges?.()
+    await executor.replace(steps)
+  })
+}
+
+/**
+ * Accepts the current source of applied migrations that changed: their checksums are recorded again; they
+ * are not run. `name` limits it to one migration. Returns the ids repaired.
+ */
+export async function repairChecksums(
+  db: Database,
+  available: readonly CompiledMigration[],
+  options: RunOptions & { readonly name?: string } = {},
+): Promise<string[]> {
+  let repaired: string[] = []
+  await withRun(db, options, async ({ ledger }) => {
+    const plan = planMigrations(available, ledger.read())
+    const only = options.name === undefined ? undefined : migrationId(options.name.trim())
+    repaired = plan.changed.filter((id) => only === undefined || id === only)
+    if (only !== undefined && repaired.length === 0) throw new MigrateError({ kind: 'nothing-to-repair', name: only })
+    for (const id of repaired) ledger.setChecksum(id, available.find((m) => m.id === id)?.checksum as string)
+  })
+  return repaired
+}
+
+/**
+ * Releases the lease of a non-transactional migration whose runner is gone; refuses a live holder unless
+ * `force`. Returns the released lease, or `undefined` when there was none. It does not wait for the lease:
+ * releasing it is the point.
+ */
+export function releaseLease(db: Database, options: { readonly table?: string; readonly force?: boolean } = {}): Lease | undefined {
+  const ledger = new Ledger(db, options.table ?? 'migrations')
+  const leases = new LeaseStore(db, ledger.lockTable)
+  return db
+    .transaction(() => {
+      const lease = leases.current()
+      if (!lease) return undefined
+      if (leaseHealth(lease, new Date()) === 'live' && !options.force)
+        throw new MigrateError({ kind: 'lease-live', holder: describeLease(lease) })
+      leases.release()
+      return lease
+    })
+    .immediate()
+}
+
+/** Writes the schema of `db` (without the bookkeeping tables) to `file`, headed by the last applied migration. */
+export function writeSchemaSnapshot(db: Database, file: string, options: { readonly table?: string } = {}): void {
+  const table = options.table ?? 'migrations'
+  writeSchemaFile(db, table, file, new Ledger(db, table).appliedIds().at(-1))
+}

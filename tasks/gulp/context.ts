@@ -1,0 +1,113 @@
+/**
+ * What every task needs, resolved once per task run: its flags (checked, so nothing runs on a typo), paths,
+ * run options, and the database opener. Tasks read from here and call the API; they decide nothing else.
+ */
+import type { Database } from 'better-sqlite3'
+import { existsSync } from 'node:fs'
+import { relative } from 'node:path'
+import { writeSchemaSnapshot } from '../api'
+import type { DriftPolicy } from '../core/drift'
+import type { TransactionMode } from '../core/units'
+import { backupDatabase, backupPath } from '../io/backup'
+import { openDatabase } from '../io/database'
+import {
+  DEFAULT_OPTIONS,
+  resolveDatabasePath,
+  resolvePaths,
+  type MigrationTaskOptions,
+  type ResolvedPaths,
+  type RunOptions,
+} from '../options'
+import { parseFlags, type FlagTask, type Flags } from './flags'
+import { progress } from './render'
+import { info, paint, warn } from './report'
+
+export interface TaskContext {
+  readonly flags: Flags
+  readonly paths: ResolvedPaths
+  readonly table: string
+  readonly databasePath: string
+  /** The database path as the user sees it (relative to the working directory). */
+  readonly databaseLabel: string
+  /** Connection settings and progress output for the API. */
+  readonly run: RunOptions
+  readonly drift: DriftPolicy
+  label(path: string): string
+  /** Opens the database (creating it) for `body`, and closes it. */
+  withDatabase<T>(body: (db: Database) => Promise<T> | T): Promise<T>
+  /** Opens the database read-only for `body`; `undefined` when it does not exist yet (it is never created). */
+  withExistingDatabase<T>(body: (db: Database | undefined) => Promise<T> | T): Promise<T>
+  /** The `beforeChanges` hook that takes a backup, when `--backup` or the gulpfile asks for one. */
+  backupHook(db: Database): (() => Promise<void>) | undefined
+  /** Keeps schema.sql in step after a change (or when it does not exist); a failure is a warning, never a failed deploy. */
+  dumpSchema(db: Database, changed: boolean): void
+  /** `--json`: the result for scripts, on stdout. */
+  printJson(value: object): void
+}
+
+const label = (path: string) => relative(process.cwd(), path) || path
+
+function transactionMode(flags: Flags, options: MigrationTaskOptions): TransactionMode {
+  if (flags.atomic) return 'atomic'
+  if (flags.transactionPerMigration) return 'each'
+  return options.transactionMode ?? DEFAULT_OPTIONS.transactionMode
+}
+
+export function createContext(task: FlagTask, options: MigrationTaskOptions, argv: readonly string[] = process.argv.slice(2)): TaskContext {
+  const flags = parseFlags(task, argv)
+  const paths = resolvePaths(options)
+  const table = options.table ?? DEFAULT_OPTIONS.table
+  const databasePath = resolveDatabasePath(options, flags.db)
+  const busyTimeoutMs = flags.busyTimeoutMs ?? options.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs
+  const verbose = flags.verbose ? (sql: string) => info(paint('dim', `  ${sql}`)) : undefined
+  const run: RunOptions = {
+    table,
+    busyTimeoutMs,
+    transactionMode: transactionMode(flags, options),
+    databaseLabel: label(databasePath),
+    onEvent: flags.json ? undefined : progress(flags.quiet ?? false),
+  }
+  return Object.freeze({
+    flags,
+    paths,
+    table,
+    databasePath,
+    databaseLabel: label(databasePath),
+    run,
+    drift: { allowOutOfOrder: flags.allowOutOfOrder, allowMissing: flags.allowMissing },
+    label,
+    async withDatabase<T>(body: (db: Database) => Promise<T> | T): Promise<T> {
+      const db = openDatabase(databasePath, { busyTimeoutMs, verbose })
+      try {
+        return await body(db)
+      } finally {
+        db.close()
+      }
+    },
+    async withExistingDatabase<T>(body: (db: Database | undefined) => Promise<T> | T): Promise<T> {
+      const db = existsSync(databasePath) ? openDatabase(databasePath, { busyTimeoutMs, readonly: true }) : undefined
+      try {
+        return await body(db)
+      } finally {
+        db?.close()
+      }
+    },
+    backupHook(db: Database) {
+      if (!(flags.backup ?? options.backup ?? false)) return undefined
+      return async () =>
+        info(`Backed up ${label(databasePath)} to ${label(await backupDatabase(db, backupPath(databasePath)))} before changing it`)
+    },
+    dumpSchema(db: Database, changed: boolean) {
+      const file = paths.schemaFile
+      if (!file || (!changed && existsSync(file))) return
+      try {
+        writeSchemaSnapshot(db, file, { table })
+      } catch (error) {
+        warn(`Could not write ${label(file)}: ${(error as Error).message}`)
+      }
+    },
+    printJson(value: object) {
+      process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+    },
+  })
+}

@@ -1,0 +1,25 @@
+/** `gulp migrate:apply` (the last step of `gulp migrate`): applies what is pending, or rehearses it with `--dry-run`. */
+import { applyMigrations } from '../../api'
+import { listCompiledMigrations } from '../../io/migration-files'
+import type { TaskContext } from '../context'
+import { renderDryRun, renderSummary } from '../render'
+import { info } from '../report'
+
+export async function applyTask(ctx: TaskContext): Promise<void> {
+  const { flags } = ctx
+  const available = listCompiledMigrations(ctx.paths)
+  const target = { ...ctx.drift, to: flags.to, baseline: flags.baseline }
+  if (flags.dryRun) {
+    const { dryRun } = await import('../../rehearse')
+    const report = await dryRun(ctx.databasePath, available, { ...ctx.run, ...target, onEvent: undefined })
+    if (flags.json) ctx.printJson({ database: ctx.databaseLabel, dryRun: true, ...report })
+    else for (const line of renderDryRun(report)) info(line)
+    return
+  }
+  await ctx.withDatabase(async (db) => {
+    const result = await applyMigrations(db, available, { ...ctx.run, ...target, beforeChanges: ctx.backupHook(db) })
+    if (flags.json) ctx.printJson({ database: ctx.databaseLabel, ...result })
+    else info(renderSummary(result, 'Applied', ctx.databaseLabel))
+    ctx.dumpSchema(db, result.results.length > 0 || result.baselined.length > 0)
+  })
+}

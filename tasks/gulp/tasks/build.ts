@@ -1,0 +1,15 @@
+/** `gulp migrate:compile` and `gulp migrate:marker`: the TypeScript sources to CommonJS in the output folder. */
+import { compileMigrations, writeCommonJsMarker } from '../../io/compile'
+import type { TaskContext } from '../context'
+import { formatMs, info, plural } from '../report'
+
+export async function compileTask(ctx: TaskContext): Promise<void> {
+  const { sourceDir, distDir, tsconfig } = ctx.paths
+  const result = await compileMigrations({ sourceDir, distDir, tsconfig })
+  if (result.compiled.length > 0) info(`Compiled ${plural(result.compiled.length, 'migration')} in ${formatMs(result.durationMs)}`)
+  if (result.removed.length > 0) info(`Removed stale output of deleted source(s): ${result.removed.join(', ')}`)
+}
+
+export function markerTask(ctx: TaskContext): void {
+  writeCommonJsMarker(ctx.paths.distDir)
+}

@@ -1,0 +1,178 @@
+/**
+ * The one place where problems become sentences: what happened, then what to do. The caller's vocabulary
+ * decides how options and commands are spelled: the API's (`{ step: 5 }`, `repairChecksums()`) by default,
+ * the command line's (`--step=5`, `gulp migrate:repair`) from the gulp layer.
+ */
+import type { CommandName, OptionName, Problem, ProblemOf } from './problems'
+
+export interface Wording {
+  /** An option as the caller spells it, with its value when one is given. */
+  option(name: OptionName, value?: string | number | boolean): string
+  /** A command the user can run next. */
+  command(name: CommandName): string
+}
+
+const API_COMMANDS: Record<CommandName, string> = {
+  new: 'createMigration()',
+  repair: 'repairChecksums()',
+  unlock: 'releaseLease(db, { force: true })',
+  build: 'compileMigrations()',
+  migrate: 'applyMigrations()',
+  status: 'migrationStatus()',
+  down: 'rollbackMigrations()',
+  redo: 'redoMigrations()',
+}
+
+/** The API's vocabulary: option names as in the options objects. */
+export const API_WORDING: Wording = {
+  option: (name, value) => (value === undefined ? `\`${name}\`` : `\`${name}: ${JSON.stringify(value)}\``),
+  command: (name) => `\`${API_COMMANDS[name]}\``,
+}
+
+const NAME_RULE = (w: Wording) =>
+  'use snake_case words of lowercase letters and digits (a-z, 0-9, "_" or "-" between words), at most 100 characters, ' +
+  `for example ${w.option('name', 'add_user_table')}`
+
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+const isAre = (list: readonly unknown[]) => (list.length === 1 ? 'is' : 'are')
+
+function drift(p: ProblemOf<'drift'>, w: Wording): string {
+  const parts: string[] = []
+  if (p.changed.length > 0)
+    parts.push(
+      `${p.changed.join(', ')} changed after ${p.changed.length === 1 ? 'it was' : 'they were'} applied. ` +
+        `Restore the applied version (git checkout), put the change in a new migration, or accept the new content with ${w.command('repair')}`,
+    )
+  if (p.missing.length > 0)
+    parts.push(
+      `${p.missing.join(', ')} ${isAre(p.missing)} recorded as applied but the file is gone. ` +
+        `Restore the file, or run with ${w.option('allowMissing', true)} if it was removed on purpose`,
+    )
+  if (p.outOfOrder.length > 0)
+    parts.push(
+      `${p.outOfOrder.join(', ')} ${isAre(p.outOfOrder)} pending but sort${p.outOfOrder.length === 1 ? 's' : ''} before the newest applied migration ` +
+        `(usually the result of merging two branches). Rename it with a newer timestamp, or run with ${w.option('allowOutOfOrder', true)}`,
+    )
+  return `Nothing was applied: the migration files and the database disagree. ${parts.join('. ')}.`
+}
+
+function migrationFailed(p: ProblemOf<'migration-failed'>): string {
+  const { outcome } = p
+  const verb = p.direction === 'up' ? 'applied' : 'rolled back'
+  if (outcome.redo)
+    return (
+      `Redo of ${p.file} failed: ${p.cause}; it was rolled back, so the version applied before stays applied. ` +
+      "Fix it and save again (a redo runs the applied version's down first, so that down must undo its up)."
+    )
+  const parts = [
+    `Migration ${p.file}${p.direction === 'down' ? ' (down)' : ''} failed: ${p.cause}`,
+    outcome.ranOutsideTransaction
+      ? 'it ran outside a transaction, so statements before the failure may have stayed applied; check the database before running it again'
+      : 'it was rolled back completely',
+    outcome.undone > 0
+      ? `the ${outcome.undone} migration(s) before it in the same transaction were undone too`
+      : outcome.kept > 0
+        ? `${outcome.kept} migration(s) before it stay ${verb}`
+        : undefined,
+    `${p.direction === 'up' ? 'later migrations were not run' : 'older migrations were not rolled back'}. Fix it and run the command again`,
+  ]
+  return parts.filter(Boolean).join('; ') + '.'
+}
+
+type Messages = { [K in Problem['kind']]: (p: ProblemOf<K>, w: Wording) => string }
+
+const MESSAGES: Messages = {
+  'invalid-migration-name': (p, w) =>
+    p.rule === 'required'
+      ? `A migration name is required: ${NAME_RULE(w)}.`
+      : p.rule === 'too-long'
+        ? `Migration name is ${String(p.name).length} characters long: ${NAME_RULE(w)}.`
+        : `Invalid migration name ${JSON.stringify(p.name)}: ${NAME_RULE(w)}.`,
+  'no-free-timestamp': (p) => `Could not find a free timestamp for ${p.name} in ${p.folder}. Wait a second and try again.`,
+  'prefix-beyond-timestamps': (p) =>
+    `The existing migration prefix ${p.prefix} is larger than any timestamp, so a new timestamped migration would sort before it. Rename that file or number new migrations by hand.`,
+  'invalid-option': (p, w) => `${w.option(p.option)} must be ${p.expected}, got ${JSON.stringify(p.value)}.`,
+  'conflicting-options': (p, w) => `Give only one of ${p.options.map((o) => w.option(o)).join(', ')}: they exclude each other.`,
+  'unknown-flag': (p) =>
+    `gulp ${p.task} does not accept ${p.flag}${p.suggestion ? `; did you mean ${p.suggestion}?` : '.'} Nothing was run. See \`gulp --tasks\` and the README for the flags of each task.`,
+  'npm-config-flag': (p) =>
+    `npm passed ${p.flag}${p.value === 'true' ? '' : `=${p.value}`} to its own configuration, not to gulp, so it would be ignored; nothing was run. ` +
+    `Put it after \`--\`: npm run ${p.script} -- ${p.flag}${p.value === 'true' ? '' : `=${p.value}`}`,
+  'unknown-migration': (p, w) =>
+    p.option === 'to'
+      ? `${w.option('to', p.name)} names no migration; nothing was applied. Use a name from ${w.command('status')}, such as ${p.known.at(-1) ?? '20261126120000_add_users'}.`
+      : `${w.option('baseline', p.name)} names no migration; nothing was recorded. Known: ${p.known.join(', ') || 'none'}.`,
+  'not-applied': (p, w) =>
+    `${w.option('to', p.name)} is not an applied migration; nothing was rolled back. Applied: ${p.applied.length > 0 ? p.applied.join(', ') : 'none'}.`,
+  'step-too-large': (p, w) =>
+    `${w.option('step', p.step)} but only ${p.applied} migration(s) are applied; nothing was rolled back. Use ${w.option('all', true)} to roll back everything.`,
+  'nothing-to-repair': (p) => `${p.name} is not an applied migration whose source changed; nothing was repaired.`,
+  drift,
+  'baseline-refused': (p, w) =>
+    p.reason === 'has-history'
+      ? `${w.option('baseline')} is only for a database without migration history, and this one has a history. Run without ${w.option('baseline')}.`
+      : `The database is empty, so there is nothing to baseline. Run without ${w.option('baseline')}.`,
+  'no-history': (p, w) =>
+    `${p.database} already has tables (${p.tables.slice(0, 5).join(', ')}${p.tables.length > 5 ? ', ...' : ''}) but no migration history, so it is probably not the database you meant; nothing was applied. ` +
+    `Check ${w.option('database')}. If it is the right one, mark the migrations its schema already has as applied with ${w.option('baseline', 'NAME')}.`,
+  'lease-held': (p, w) =>
+    `Another runner is applying ${p.holder}, and it did not finish within the busy timeout of ${p.busyTimeoutMs} ms; nothing was changed. ` +
+    `Wait for it and run again, or raise ${w.option('busyTimeoutMs', 'MS')}. If that process is known to be gone (on another machine), release its lease with ${w.command('unlock')}.`,
+  'lease-live': (p, w) =>
+    `The lease is held by a running process: ${p.holder}. Wait for it to finish; use ${w.option('force', true)} only if you are sure it is not running.`,
+  'database-directory': (p, w) =>
+    `Database path ${p.database} is a directory, not a file. Point ${w.option('database')} at a database file such as ${p.database}/app.sqlite3.`,
+  'database-folder': (p, w) =>
+    `Cannot create the folder for database ${p.database}: ${p.cause}. Create it, or point ${w.option('database')} at a writable location.`,
+  'database-open-failed': (p) =>
+    `Cannot open database ${p.database} (${p.cause}). Check that the path is right and that its folder exists and is writable.`,
+  'database-locked': (p, w) =>
+    `Database ${p.database} is locked by another connection and stayed locked for the busy timeout of ${p.busyTimeoutMs} ms; nothing was changed. ` +
+    `Wait for the other writer to finish, or raise the timeout with ${w.option('busyTimeoutMs', 'MS')}.`,
+  'database-readonly': (p) =>
+    `Database ${p.database} is read-only (${p.cause}); nothing was changed. Make the file and its folder writable by this user (SQLite writes a journal next to the file).`,
+  'not-a-database': (p, w) =>
+    `${p.database} is not a SQLite database (${p.cause}). Check ${w.option('database')}: it must name a SQLite file, or a path where one can be created.`,
+  'database-corrupt': (p) =>
+    `Database ${p.database} is corrupt (${p.cause}); nothing was changed. Restore it from a backup, or check it with: sqlite3 ${p.database} "PRAGMA integrity_check"`,
+  'migrations-folder': (p, w) =>
+    `The ${p.role} folder ${p.folder} ${p.reason === 'missing' ? 'does not exist' : p.reason === 'not-a-folder' ? 'is not a folder' : p.cause}. ` +
+    `Create a migration with ${w.command('new')}, or set ${w.option('migrationsDir')} to the folder that holds them.`,
+  'no-migrations': (p, w) => `No migrations in ${p.folder}. Create one with ${w.command('new')}.`,
+  'duplicate-migration': (p) =>
+    p.scope === 'sources'
+      ? `Two migration files have the same name apart from case or extension: ${p.groups.map((g) => g.join(' and ')).join('; ')}. Rename or delete one of them; each migration needs a distinct name.`
+      : `Compiled migrations differ only by case: ${p.groups.map((g) => g.join(' and ')).join('; ')}. Rename one of the sources.`,
+  'stale-output': (p, w) =>
+    `${p.file} has no source in the compile manifest, so it was not run. Run ${w.command('migrate')} (it recompiles and removes stale output) or delete the file.`,
+  'compile-failed': (p) =>
+    `TypeScript found ${p.diagnostics.length} error(s) in the migrations; nothing was compiled or applied:\n${p.diagnostics.join('\n')}`,
+  'module-load-failed': (p) => `Migration ${p.file} threw while loading: ${p.cause}. Fix the module's top-level code; nothing was applied.`,
+  'invalid-module': (p) => `Migration ${p.file} is not a valid migration: ${p.problems.join('; ')}. Nothing was applied.`,
+  'cannot-roll-back': (p) =>
+    `Nothing was rolled back: ${p.blockers
+      .map((b) =>
+        b.reason === 'no-down'
+          ? `${b.file} has no down`
+          : b.reason === 'no-file'
+            ? `${b.file} has no file (so no down)`
+            : `${b.file} changed after it was applied, so its down may not undo what ran (restore it, or accept it with the repair command)`,
+      )
+      .join('; ')}. Add the missing down functions, or roll back fewer migrations.`,
+  'atomic-needs-transaction': (p, w) =>
+    `${w.option('transactionMode', 'atomic')} runs every migration in one transaction, but ${p.file} must run outside one (transaction = false). Run it separately without it.`,
+  'cannot-redo': (p, w) =>
+    p.reason === 'no-down'
+      ? `${p.file} cannot be redone: the applied version has no down. Roll back by hand or start a new database.`
+      : `${p.file} runs outside a transaction or with foreign keys off, so it is not redone as one unit. Roll it back with ${w.command('down')}, then apply it with ${w.command('migrate')}.`,
+  'watch-needs-gulp': () => 'migrate:watch needs gulp.watch: pass the gulp module itself to registerMigrationTasks.',
+  'migration-failed': migrationFailed,
+  'verify-failed': (p) =>
+    `${count(p.ids.length, 'migration')} do not roll back cleanly: ${p.ids.join(', ')}. Fix their down functions (the diff above shows what differs).`,
+  'check-failed': (p) => `migrate:check failed (exit code ${p.exitCode}): ${p.problems.join('; ')}.`,
+}
+
+/** The sentence for `problem`, in the caller's vocabulary (the API's by default). */
+export function describeProblem(problem: Problem, wording: Wording = API_WORDING): string {
+  return (MESSAGES[problem.kind] as (p: Problem, w: Wording) => string)(problem, wording)
+}

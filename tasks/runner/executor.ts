@@ -1,0 +1,227 @@
+/**
+ * Runs units of migrations (see `core/units.ts`) on one connection and appends what happened to the run
+ * log. It decides nothing about *which* migrations run: the API module decided that under the write lock.
+ *
+ * - A transaction unit runs each migration in a SAVEPOINT of its own, with its bookkeeping row, inside one
+ *   `BEGIN IMMEDIATE` transaction (continuing the one the caller holds, if any).
+ * - An outside unit takes the lease, runs the migration on the bare connection, then records it.
+ * - A replace unit (redo) runs the applied versions' downs and the new versions' ups in one transaction.
+ */
+import type { Database } from 'better-sqlite3'
+import { performance } from 'node:perf_hooks'
+import type { Unit } from '../core/units'
+import { describeThrown } from '../errors'
+import { translateSqliteError } from '../io/database'
+import { failpoint } from '../io/failpoint'
+import { foreignKeyViolations, newViolations } from '../io/foreign-keys'
+import { guardedDatabase } from '../io/guarded-database'
+import type { Ledger } from '../io/ledger'
+import type { WriteLock } from '../io/write-lock'
+import type { ResolvedRunOptions } from '../options'
+import type { Direction } from '../problems'
+import { MigrationRunError, type MigrationResult, type RunLog } from '../run-log'
+import { migrationFunction, type ReplaceStep, type Step } from './steps'
+
+const done = (step: Step, direction: Direction, durationMs: number): MigrationResult => ({
+  id: step.migration.id,
+  direction,
+  outcome: direction === 'up' ? 'applied' : 'reverted',
+  durationMs,
+})
+
+export class Executor {
+  constructor(
+    private readonly db: Database,
+    private readonly lock: WriteLock,
+    private readonly ledger: Ledger,
+    private readonly log: RunLog,
+    private readonly options: ResolvedRunOptions,
+  ) {}
+
+  async run(units: readonly Unit<Step>[], direction: Direction): Promise<void> {
+    this.log.expect(units.reduce((n, u) => n + (u.kind === 'outside' ? 1 : u.steps.length), 0))
+    for (const unit of units) {
+      if (unit.kind === 'outside') await this.outside(unit.step, direction)
+      else await this.transaction(unit.steps, direction, unit.foreignKeysOff)
+    }
+  }
+
+  /** Writes the bookkeeping of a finished step: the record of an applied migration, or its removal. */
+  private record(step: Step, direction: Direction, durationMs: number): void {
+    if (direction === 'up') this.ledger.record(step.migration.id, step.migration.checksum, durationMs)
+    else this.ledger.remove(step.migration.id)
+  }
+
+  /**
+   * Holds the lock and returns the steps still to do. A lock held since the plan was made keeps the plan;
+   * a lock taken again (after an earlier unit committed) re-reads the table, since another runner may have
+   * done some of them meanwhile.
+   */
+  private async stillToDo(steps: readonly Step[], direction: Direction): Promise<readonly Step[]> {
+    if (this.lock.held) return steps
+    await this.lock.acquire()
+    failpoint('after-begin')
+    const recorded = new Set(this.ledger.appliedIds())
+    return steps.filter((s) => recorded.has(s.migration.id) === (direction === 'down'))
+  }
+
+  private async transaction(steps: readonly Step[], direction: Direction, foreignKeysOff: boolean): Promise<void> {
+    const foreignKeysWere = foreignKeysOff && (this.db.pragma('foreign_keys', { simple: true }) as number) === 1
+    if (foreignKeysWere) {
+      this.lock.commit() // PRAGMA foreign_keys is only honoured outside a transaction
+      this.db.pragma('foreign_keys = OFF')
+    }
+    try {
+      const todo = await this.stillToDo(steps, direction)
+      const violationsBefore = foreignKeysOff ? foreignKeyViolations(this.db) : undefined
+      const finished: MigrationResult[] = []
+      for (const [index, step] of todo.entries()) {
+        const t0 = performance.now()
+        try {
+          await this.inSavepoint(index, step, direction, violationsBefore)
+        } catch (error) {
+          this.failInTransaction(step, direction, error, performance.now() - t0, finished, todo.slice(index + 1))
+        }
+        finished.push(done(step, direction, performance.now() - t0))
+      }
+      failpoint('before-commit')
+      this.lock.commit()
+      this.log.committed(finished)
+    } finally {
+      this.lock.rollback()
+      if (foreignKeysWere) this.db.pragma('foreign_keys = ON')
+    }
+  }
+
+  private async inSavepoint(index: number, step: Step, direction: Direction, violationsBefore?: ReadonlySet<string>): Promise<void> {
+    const savepoint = `gulp_sqlite_migrate_${index}`
+    const t0 = performance.now()
+    this.db.exec(`SAVEPOINT ${savepoint}`)
+    this.log.starting(step.migration.id, direction)
+    await migrationFunction(step, direction)(guardedDatabase(this.db))
+    this.log.emit({ type: 'migration-end', id: step.migration.id, direction })
+    failpoint('after-up')
+    this.assertStillInTransaction(step)
+    if (violationsBefore) assertNoNewViolations(this.db, violationsBefore)
+    this.record(step, direction, performance.now() - t0)
+    failpoint('after-record')
+    this.db.exec(`RELEASE ${savepoint}`)
+  }
+
+  /** Undoes the failed step (and, in atomic mode or when SQLite lost the transaction, the ones before it), logs, throws. */
+  private failInTransaction(
+    step: Step,
+    direction: Direction,
+    error: unknown,
+    durationMs: number,
+    finished: readonly MigrationResult[],
+    notRun: readonly Step[],
+  ): never {
+    const lost = !this.db.inTransaction // SQLite rolled back the whole transaction (e.g. RAISE(ROLLBACK))
+    const savepoint = `gulp_sqlite_migrate_${finished.length}`
+    if (!lost) this.db.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
+    const keepEarlier = this.options.transactionMode !== 'atomic' && !lost
+    if (keepEarlier) {
+      this.lock.commit()
+      this.log.committed(finished)
+    } else {
+      this.lock.rollback()
+      this.log.record(finished.map((r) => ({ ...r, outcome: 'rolled-back' as const })))
+    }
+    this.fail(step, direction, error, durationMs, notRun, { ranOutsideTransaction: false, undone: keepEarlier ? 0 : finished.length })
+  }
+
+  private async outside(step: Step, direction: Direction): Promise<void> {
+    const [todo] = await this.stillToDo([step], direction)
+    if (!todo) {
+      this.lock.commit() // another runner did it meanwhile
+      return
+    }
+    this.lock.takeLease(step.migration.id)
+    this.lock.commit()
+    failpoint('after-lease')
+    const t0 = performance.now()
+    try {
+      this.log.starting(step.migration.id, direction)
+      await migrationFunction(step, direction)(this.db)
+      this.log.emit({ type: 'migration-end', id: step.migration.id, direction })
+      if (this.db.inTransaction) {
+        this.db.exec('ROLLBACK')
+        throw new Error('the migration left a transaction open; it was rolled back. Commit or roll back every transaction it starts')
+      }
+    } catch (error) {
+      const durationMs = performance.now() - t0
+      await this.lock.write(() => this.lock.dropLease())
+      this.fail(step, direction, error, durationMs, [], { ranOutsideTransaction: true, undone: 0 })
+    }
+    const durationMs = performance.now() - t0
+    await this.lock.write(() => {
+      this.record(step, direction, durationMs)
+      this.lock.dropLease()
+    })
+    this.log.committed([done(step, direction, durationMs)])
+  }
+
+  /** Redo as one unit: the applied versions' downs (newest first), then the new versions' ups; all or nothing. */
+  async replace(steps: readonly ReplaceStep[]): Promise<void> {
+    const t0 = performance.now()
+    await this.lock.ensure()
+    const current = steps[0]
+    try {
+      for (const step of steps) {
+        this.log.starting(step.migration.id, 'down')
+        await migrationFunction({ migration: step.migration, module: step.applied }, 'down')(guardedDatabase(this.db))
+        this.ledger.remove(step.migration.id)
+      }
+      for (const step of [...steps].reverse()) {
+        this.log.starting(step.migration.id, 'up')
+        await migrationFunction(step, 'up')(guardedDatabase(this.db))
+        this.log.emit({ type: 'migration-end', id: step.migration.id, direction: 'up' })
+        this.assertStillInTransaction(step)
+        this.ledger.record(step.migration.id, step.migration.checksum, performance.now() - t0)
+      }
+      this.lock.commit()
+    } catch (error) {
+      this.lock.rollback()
+      this.fail(current, 'up', error, performance.now() - t0, [], { ranOutsideTransaction: false, undone: 0, redo: true })
+    }
+    this.log.committed(
+      steps.map((s) => done(s, 'up', performance.now() - t0)),
+      true,
+    )
+  }
+
+  private fail(
+    step: Step,
+    direction: Direction,
+    error: unknown,
+    durationMs: number,
+    notRun: readonly Step[],
+    outcome: { ranOutsideTransaction: boolean; undone: number; redo?: boolean },
+  ): never {
+    const cause = describeThrown(translateSqliteError(error, this.options.databaseLabel, this.options.busyTimeoutMs))
+    this.log.record([
+      { id: step.migration.id, direction, outcome: 'failed', durationMs, error: cause },
+      ...notRun.map((n) => ({ id: n.migration.id, direction, outcome: 'not-run' as const, durationMs: 0 })),
+    ])
+    const kept = this.log.completed()
+    throw new MigrationRunError(step.migration.source, direction, cause, { ...outcome, kept }, this.log.snapshot(), error)
+  }
+
+  private assertStillInTransaction(step: Step): void {
+    if (!this.db.inTransaction) {
+      throw new Error(
+        `${step.migration.source} ended the runner's transaction (COMMIT or ROLLBACK). Remove it, or export \`const transaction = false\` to manage transactions yourself`,
+      )
+    }
+  }
+}
+
+function assertNoNewViolations(db: Database, before: ReadonlySet<string>): void {
+  const added = newViolations(before, foreignKeyViolations(db))
+  if (added.length > 0) {
+    throw new Error(
+      `it left ${added.length} foreign key violation(s) (PRAGMA foreign_key_check): ${added.slice(0, 5).join('; ')}${added.length > 5 ? '; ...' : ''}`,
+    )
+  }
+}
