@@ -16,6 +16,7 @@ import { selectRollback, selectUpTo, type LooseRollbackTarget } from './core/sel
 import { groupIntoUnits, type Unit } from './core/units'
 import { MigrateError } from './errors'
 import { translateSqliteError } from './io/database'
+import { failpoint } from './io/failpoint'
 import { describeLease, leaseHealth, LeaseStore, type Lease } from './io/lease'
 import { Ledger } from './io/ledger'
 import { loadMigration, type CompiledMigration } from './io/migration-files'
@@ -45,6 +46,7 @@ async function withRun(db: Database, options: RunOptions, body: (run: Run) => Pr
   const log = new RunLog(settings.onEvent)
   try {
     await lock.acquire()
+    failpoint('after-begin')
     await body({ db, settings, ledger, lock, log, executor: new Executor(db, lock, ledger, log, settings) })
     lock.commit()
     return log.result()

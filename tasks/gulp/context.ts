@@ -38,7 +38,7 @@ export interface TaskContext {
   /** Opens the database read-only for `body`; `undefined` when it does not exist yet (it is never created). */
   withExistingDatabase<T>(body: (db: Database | undefined) => Promise<T> | T): Promise<T>
   /** The `beforeChanges` hook that takes a backup, when `--backup` or the gulpfile asks for one. */
-  backupHook(db: Database): (() => Promise<void>) | undefined
+  backupHook(db: Database, before: 'applying' | 'rolling back' | 'redoing' | 'repairing'): (() => Promise<void>) | undefined
   /** Keeps schema.sql in step after a change (or when it does not exist); a failure is a warning, never a failed deploy. */
   dumpSchema(db: Database, changed: boolean): void
   /** `--json`: the result for scripts, on stdout. */
@@ -92,10 +92,10 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
         db?.close()
       }
     },
-    backupHook(db: Database) {
+    backupHook(db: Database, before: string) {
       if (!(flags.backup ?? options.backup ?? false)) return undefined
       return async () =>
-        info(`Backed up ${label(databasePath)} to ${label(await backupDatabase(db, backupPath(databasePath)))} before changing it`)
+        info(`Backed up ${label(databasePath)} to ${label(await backupDatabase(db, backupPath(databasePath)))} before ${before}`)
     },
     dumpSchema(db: Database, changed: boolean) {
       const file = paths.schemaFile

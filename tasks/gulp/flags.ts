@@ -112,9 +112,23 @@ function distance(a: string, b: string): number {
   return previous[b.length]
 }
 
+/** Names people reach for from other tools, and what they mean here. */
+const KNOWN_MISTAKES: Record<string, FlagName> = {
+  database: 'db',
+  'database-path': 'db',
+  path: 'db',
+  dryrun: 'dry-run',
+  steps: 'step',
+  timeout: 'busy-timeout',
+  'out-of-order': 'allow-out-of-order',
+  target: 'to',
+}
+
 /** The closest flag name within reach of a typo, preferring the task's own flags. */
 export function closestFlag(name: string, candidates: readonly string[]): string | undefined {
   const bare = name.replace(/^no-/, '')
+  const known = KNOWN_MISTAKES[bare]
+  if (known !== undefined) return candidates.includes(known) ? known : undefined
   const scored = candidates.map((c) => ({ c, d: Math.min(distance(name, c), distance(bare, c)) })).sort((x, y) => x.d - y.d)
   const best = scored[0]
   return best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.c : undefined
@@ -123,7 +137,8 @@ export function closestFlag(name: string, candidates: readonly string[]): string
 function unknownFlag(task: string, raw: string, accepted: readonly string[]): MigrateError {
   const name = raw.replace(/^-+/, '').split('=')[0]
   const own = closestFlag(name, accepted)
-  const other = own ?? closestFlag(name, Object.keys(FLAGS))
+  // A flag of other tasks given exactly (migrate:down --dry-run) needs no "did you mean".
+  const other = own ?? (name in FLAGS ? undefined : closestFlag(name, Object.keys(FLAGS)))
   const suggestion = own ? `--${own}` : other ? `--${other} (a flag of other tasks)` : undefined
   return new MigrateError({ kind: 'unknown-flag', flag: raw.split('=')[0], task, suggestion })
 }
@@ -157,7 +172,8 @@ function readValues(task: FlagTask, argv: readonly string[]): Map<FlagName, stri
       if (token.value !== undefined) throw invalid(name, token.value, `given without a value (--${name} or --no-${name})`)
       values.set(name, !negated)
     } else {
-      if (token.value === undefined || token.value === '')
+      // An empty --name= reaches createMigration, whose refusal states the naming rule.
+      if (token.value === undefined || (token.value === '' && name !== 'name'))
         throw invalid(name, token.value ?? true, `given a value, for example --${name}=${spec.example}`)
       values.set(name, token.value)
     }

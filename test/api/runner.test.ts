@@ -59,16 +59,21 @@ describe('runner', () => {
   })
 
   it('returns a result per migration and applies nothing on the second run', async () => {
-    folder.sql('001_a', 'CREATE TABLE a (id INTEGER)').sql('002_b', 'CREATE TABLE b (id INTEGER)')
+    folder
+      .sql('001_a', 'CREATE TABLE a (id INTEGER)')
+      .js('002_slow', 'exports.up = () => { const end = Date.now() + 30; while (Date.now() < end) {} }')
     const first = await apply()
     assert.deepEqual(
       first.results.map((r) => [r.id, r.direction, r.outcome]),
       [
         ['001_a', 'up', 'applied'],
-        ['002_b', 'up', 'applied'],
+        ['002_slow', 'up', 'applied'],
       ],
     )
-    assert.ok(first.results.every((r) => r.durationMs >= 0))
+    const slow = first.results[1].durationMs
+    assert.ok(slow >= 25 && slow < 5000, `the duration is measured around up (${slow} ms)`)
+    const recordedMs = db.prepare(`SELECT duration_ms FROM migrations WHERE name = '002_slow.ts'`).pluck().get() as number
+    assert.ok(Math.abs(recordedMs - slow) <= 5, 'and recorded as measured')
     const second = await apply()
     assert.deepEqual(second.results, [])
   })

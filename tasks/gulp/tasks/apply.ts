@@ -17,7 +17,7 @@ export async function applyTask(ctx: TaskContext): Promise<void> {
     return
   }
   await ctx.withDatabase(async (db) => {
-    const result = await applyMigrations(db, available, { ...ctx.run, ...target, beforeChanges: ctx.backupHook(db) })
+    const result = await applyMigrations(db, available, { ...ctx.run, ...target, beforeChanges: ctx.backupHook(db, 'applying') })
     if (flags.json) ctx.printJson({ database: ctx.databaseLabel, ...result })
     else info(renderSummary(result, 'Applied', ctx.databaseLabel))
     ctx.dumpSchema(db, result.results.length > 0 || result.baselined.length > 0)

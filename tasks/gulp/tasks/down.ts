@@ -14,7 +14,7 @@ function rollbackTarget(flags: Flags): RollbackTarget {
 
 export async function downTask(ctx: TaskContext): Promise<void> {
   await ctx.withDatabase(async (db) => {
-    const options = { ...ctx.run, ...rollbackTarget(ctx.flags), beforeChanges: ctx.backupHook(db) }
+    const options = { ...ctx.run, ...rollbackTarget(ctx.flags), beforeChanges: ctx.backupHook(db, 'rolling back') }
     const result = await rollbackMigrations(db, listCompiledMigrations(ctx.paths), options)
     if (ctx.flags.json) ctx.printJson({ database: ctx.databaseLabel, ...result })
     else info(renderSummary(result, 'Rolled back', ctx.databaseLabel))
@@ -24,7 +24,7 @@ export async function downTask(ctx: TaskContext): Promise<void> {
 
 export async function redoTask(ctx: TaskContext): Promise<void> {
   await ctx.withDatabase(async (db) => {
-    const options = { ...ctx.run, ...rollbackTarget(ctx.flags), beforeChanges: ctx.backupHook(db) }
+    const options = { ...ctx.run, ...rollbackTarget(ctx.flags), beforeChanges: ctx.backupHook(db, 'redoing') }
     const result = await redoMigrations(db, listCompiledMigrations(ctx.paths), options)
     if (ctx.flags.json) ctx.printJson({ database: ctx.databaseLabel, ...result })
     else info(renderSummary(result, 'Redid', ctx.databaseLabel))

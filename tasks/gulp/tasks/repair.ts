@@ -9,7 +9,7 @@ export async function repairTask(ctx: TaskContext): Promise<void> {
   const available = listCompiledMigrations(ctx.paths)
   const name = typeof ctx.flags.name === 'string' ? ctx.flags.name : undefined
   await ctx.withDatabase(async (db) => {
-    const backup = ctx.backupHook(db)
+    const backup = ctx.backupHook(db, 'repairing')
     if (backup) await backup()
     const ids = await repairChecksums(db, available, { ...ctx.run, name })
     info(
