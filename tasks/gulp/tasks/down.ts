@@ -12,22 +12,22 @@ function rollbackTarget(flags: Flags): RollbackTarget {
   return { step: flags.step, to: flags.to, all: flags.all || undefined } as RollbackTarget
 }
 
-export async function downTask(ctx: TaskContext): Promise<void> {
+/** Both operations take the same target and report the same way; only the operation and its words differ. */
+async function runRollback(
+  ctx: TaskContext,
+  operation: typeof rollbackMigrations,
+  before: 'rolling back' | 'redoing',
+  verb: 'Rolled back' | 'Redid',
+): Promise<void> {
   await ctx.withDatabase(async (db) => {
-    const options = { ...ctx.run, ...rollbackTarget(ctx.flags), beforeChanges: ctx.backupHook(db, 'rolling back') }
-    const result = await rollbackMigrations(db, listCompiledMigrations(ctx.paths), options)
+    const options = { ...ctx.run, ...rollbackTarget(ctx.flags), beforeChanges: ctx.backupHook(db, before) }
+    const result = await operation(db, listCompiledMigrations(ctx.paths), options)
     if (ctx.flags.json) ctx.printJson({ database: ctx.databaseLabel, ...result })
-    else info(renderSummary(result, 'Rolled back', ctx.databaseLabel))
+    else info(renderSummary(result, verb, ctx.databaseLabel))
     ctx.dumpSchema(db, true)
   })
 }
 
-export async function redoTask(ctx: TaskContext): Promise<void> {
-  await ctx.withDatabase(async (db) => {
-    const options = { ...ctx.run, ...rollbackTarget(ctx.flags), beforeChanges: ctx.backupHook(db, 'redoing') }
-    const result = await redoMigrations(db, listCompiledMigrations(ctx.paths), options)
-    if (ctx.flags.json) ctx.printJson({ database: ctx.databaseLabel, ...result })
-    else info(renderSummary(result, 'Redid', ctx.databaseLabel))
-    ctx.dumpSchema(db, true)
-  })
-}
+export const downTask = (ctx: TaskContext) => runRollback(ctx, rollbackMigrations, 'rolling back', 'Rolled back')
+
+export const redoTask = (ctx: TaskContext) => runRollback(ctx, redoMigrations, 'redoing', 'Redid')
