@@ -1,37 +1,54 @@
 /**
  * Bad input gets a clear error, a non-zero exit and an unchanged database (a full dump before and after),
- * never a bare stack trace.
+ * never a bare stack trace. Every test starts from a copy of one migrated project (sources, compiled output,
+ * database), and its bad migrations are compiled once for the whole run (test/helpers/fixtures.ts), so no
+ * test pays for a TypeScript compile. Compiler errors are in test/e2e/migrate.test.ts; a non-Error thrown by
+ * `up` is reported as the runner tests show (test/api/runner.test.ts).
  */
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { addCompiled, compiledProject, fixture, sqlFixture, type Fixture } from '../helpers/fixtures'
 import { REPO, TestProject, dumpDatabase, type GulpRun } from '../helpers/project'
 
 const NOBODY = 65534
 const isRoot = process.getuid?.() === 0
 
 /** Root ignores file permissions, so read-only cases run the child as `nobody` when the tests run as root. */
+let nobodyCanRead: boolean | undefined
 function nobodyCanReadRepo(): boolean {
+  if (nobodyCanRead !== undefined) return nobodyCanRead
   const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(REPO, 'node_modules', 'better-sqlite3'))})`], {
     uid: NOBODY,
     gid: NOBODY,
     cwd: '/',
   })
-  return probe.status === 0
+  nobodyCanRead = probe.status === 0
+  return nobodyCanRead
 }
+
+const FIRST = sqlFixture('CREATE TABLE first (id INTEGER)')
+const SECOND = sqlFixture('CREATE TABLE second (id INTEGER)')
+const AFTER = sqlFixture('CREATE TABLE after_it (id INTEGER)')
 
 describe('gulp migrate: bad input', function () {
   this.timeout(120_000)
+  /** The starting state of every test: 001_first compiled and applied. */
+  let migrated: TestProject
   let project: TestProject
-  let before: string
+  let snapshot: string
 
-  beforeEach(async () => {
-    project = new TestProject('bad')
-    project.migration('001_first.ts', 'CREATE TABLE first (id INTEGER)')
-    const run = await project.gulp(['migrate'])
+  before(async () => {
+    migrated = await compiledProject('bad', { '001_first.ts': FIRST, '003_after.ts': AFTER })
+    const run = await migrated.gulp(['migrate', '--to=001_first'])
     assert.equal(run.code, 0, run.output)
-    before = dumpDatabase(project.dbPath)
+    snapshot = dumpDatabase(migrated.dbPath)
+  })
+  after(() => migrated.remove())
+
+  beforeEach(() => {
+    project = migrated.clone('bad')
   })
   afterEach(() => {
     try {
@@ -47,74 +64,60 @@ describe('gulp migrate: bad input', function () {
     assert.notEqual(run.code, 0, run.output)
     assert.match(run.output, message)
     assert.doesNotMatch(run.output, /\n\s+at .*\(.*:\d+:\d+\)/, `no stack trace:\n${run.output}`)
-    assert.equal(dumpDatabase(dbPath), before, 'the database is unchanged')
+    assert.equal(dumpDatabase(dbPath), snapshot, 'the database is unchanged')
   }
 
-  const migration = (file: string, source: string) => () => {
-    project.write(file, source)
-  }
-
-  const cases: Array<[string, () => void, RegExp]> = [
+  const cases: Array<[string, string, Fixture, RegExp]> = [
     [
       'a module whose up is not a function',
-      migration('002_number.ts', 'export const up = 42\n'),
+      '002_number.ts',
+      fixture('export const up = 42\n'),
       /002_number\.ts is not a valid migration: it must export a function `up\(db\)` \(found number\)/,
     ],
     [
       'a module that throws when loaded',
-      migration('002_throws.ts', `throw new Error('cannot load me')\nexport const up = () => undefined\n`),
+      '002_throws.ts',
+      fixture(`throw new Error('cannot load me')\nexport const up = () => undefined\n`),
       /Migration migrations\/002_throws\.ts threw while loading: cannot load me/,
-    ],
-    ['a syntax error', migration('002_syntax.ts', 'export const up = (db => {\n'), /migrations\/002_syntax\.ts:\d+:\d+ - error TS1005/],
-    [
-      'a type error',
-      migration('002_type.ts', `export const up = (): void => {\n  const n: number = 'x'\n}\n`),
-      /migrations\/002_type\.ts:2:9 - error TS2322/,
     ],
     [
       'up returning a rejected promise',
-      migration(
-        '002_reject.ts',
+      '002_reject.ts',
+      fixture(
         `export const up = async (db: import('better-sqlite3').Database) => {\n  db.exec('CREATE TABLE second (id INTEGER)')\n  return Promise.reject(new Error('rejected on purpose'))\n}\n`,
       ),
       /Migration migrations\/002_reject\.ts failed: rejected on purpose/,
     ],
-    [
-      'up throwing a non-Error value',
-      migration(
-        '002_string.ts',
-        `export const up = (db: import('better-sqlite3').Database) => {\n  db.exec('CREATE TABLE second (id INTEGER)')\n  throw 'a plain string'\n}\n`,
-      ),
-      /Migration migrations\/002_string\.ts failed: a plain string/,
-    ],
-    [
-      'two files whose names differ only by case',
-      () => {
-        project.migration('002_Second.ts', 'CREATE TABLE second (id INTEGER)')
-        project.migration('002_second.ts', 'CREATE TABLE second (id INTEGER)')
-      },
-      /Two migration files have the same name apart from case or extension: 002_Second\.ts and 002_second\.ts/,
-    ],
-    [
-      'two files whose names differ only by extension',
-      () => {
-        project.migration('002_second.ts', 'CREATE TABLE second (id INTEGER)')
-        writeFileSync(join(project.migrationsDir, '002_second.js'), 'exports.up = () => undefined\n')
-      },
-      /Two migration files have the same name apart from case or extension: 002_second\.js and 002_second\.ts/,
-    ],
   ]
-
-  for (const [label, arrange, message] of cases) {
+  for (const [label, file, source, message] of cases) {
     it(`refuses ${label}`, async () => {
-      arrange()
-      project.migration('003_after.ts', 'CREATE TABLE after_it (id INTEGER)')
-      assertRefused(await project.gulp(['migrate']), message)
+      await addCompiled(project, { [file]: source })
+      const run = await project.gulp(['migrate'])
+      assertRefused(run, message)
+      assert.doesNotMatch(run.output, /Compiled/, 'compiled before the test (the fixture)')
     })
   }
 
+  it('refuses two files whose names differ only by case', async () => {
+    project.migration('002_Second.ts', 'CREATE TABLE second (id INTEGER)')
+    project.migration('002_second.ts', 'CREATE TABLE second (id INTEGER)')
+    assertRefused(
+      await project.gulp(['migrate']),
+      /Two migration files have the same name apart from case or extension: 002_Second\.ts and 002_second\.ts/,
+    )
+  })
+
+  it('refuses two files whose names differ only by extension', async () => {
+    project.migration('002_second.ts', 'CREATE TABLE second (id INTEGER)')
+    writeFileSync(join(project.migrationsDir, '002_second.js'), 'exports.up = () => undefined\n')
+    assertRefused(
+      await project.gulp(['migrate']),
+      /Two migration files have the same name apart from case or extension: 002_second\.js and 002_second\.ts/,
+    )
+  })
+
   it('refuses an empty migrations folder', async () => {
-    rmSync(join(project.migrationsDir, '001_first.ts'))
+    for (const file of ['001_first.ts', '003_after.ts']) rmSync(join(project.migrationsDir, file))
     assertRefused(await project.gulp(['migrate']), /No migrations in migrations\. Create one with `gulp migration:new --name=NAME`/)
   })
 
@@ -139,7 +142,7 @@ describe('gulp migrate: bad input', function () {
     mkdirSync(join(project.dir, 'a-folder'))
     const run = await project.gulp(['migrate', '--db=a-folder'])
     assert.notEqual(run.code, 0)
-    assert.match(run.output, /Database path .*a-folder is a directory, not a file\. Point --db \(or DATABASE_PATH\) at a database file/)
+    assert.match(run.output, /Database path .*a-folder is a directory, not a file\. Point --db \/ DATABASE_PATH at a database file/)
   })
 
   describe('read-only', () => {
@@ -148,8 +151,7 @@ describe('gulp migrate: bad input', function () {
     })
 
     async function asReadOnlyUser(args: string[]): Promise<GulpRun> {
-      project.migration('002_second.ts', 'CREATE TABLE second (id INTEGER)')
-      assert.equal((await project.gulp(['migrate:build'])).code, 0)
+      await addCompiled(project, { '002_second.ts': SECOND })
       return project.gulp(args, isRoot ? { uid: NOBODY, gid: NOBODY, env: { HOME: project.dir } } : {})
     }
 

@@ -1,43 +1,44 @@
-/** Several deploy jobs running `gulp migrate` on one database at once, and a writer that holds the lock. */
+/**
+ * Several deploy jobs running `gulp migrate` on one database at once, and a writer that holds the lock. Only
+ * the fresh checkout compiles (all runners at the same time); the other tests start from migrations compiled
+ * once for the whole run (test/helpers/fixtures.ts).
+ */
 import { strict as assert } from 'node:assert'
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { compileFixtures, compiledProject, fixture, sqlFixture } from '../helpers/fixtures'
 import { TestProject, dumpDatabase } from '../helpers/project'
 
 const RUNNERS = 8
 
-function slowMigration(project: TestProject, file: string, table: string): void {
-  // Awaits inside its transaction, so the runners really overlap.
-  project.write(
-    file,
+/** A migration that awaits inside its transaction, so the runners really overlap. */
+function slowMigration(table: string): string {
+  return (
     `import type { Migration } from 'gulp-sqlite-migrate'\n` +
-      `export const up: Migration['up'] = async (db) => {\n` +
-      `  db.exec('CREATE TABLE ${table} (id INTEGER PRIMARY KEY, pid INTEGER)')\n` +
-      `  await new Promise((resolve) => setTimeout(resolve, 100))\n` +
-      `  db.prepare('INSERT INTO ${table} (pid) VALUES (?)').run(process.pid)\n}\n`,
+    `export const up: Migration['up'] = async (db) => {\n` +
+    `  db.exec('CREATE TABLE ${table} (id INTEGER PRIMARY KEY, pid INTEGER)')\n` +
+    `  await new Promise((resolve) => setTimeout(resolve, 100))\n` +
+    `  db.prepare('INSERT INTO ${table} (pid) VALUES (?)').run(process.pid)\n}\n`
   )
 }
+const SLOW = { '001_a.ts': fixture(slowMigration('a')), '002_b.ts': fixture(slowMigration('b')), '003_c.ts': fixture(slowMigration('c')) }
+const D = sqlFixture('CREATE TABLE d (id INTEGER)')
 
 describe('gulp migrate: concurrent runners', function () {
   this.timeout(180_000)
-  let project: TestProject
-  beforeEach(() => {
-    project = new TestProject('concurrency')
-    slowMigration(project, '001_a.ts', 'a')
-    slowMigration(project, '002_b.ts', 'b')
-    slowMigration(project, '003_c.ts', 'c')
-  })
-  afterEach(() => project.remove())
+  let project: TestProject | undefined
+  before(compileFixtures)
+  afterEach(() => project?.remove())
 
-  async function runTogether(args: string[]): Promise<void> {
-    const runs = await Promise.all(Array.from({ length: RUNNERS }, () => project.gulp(args)))
+  async function runTogether(target: TestProject, args: string[]): Promise<void> {
+    const runs = await Promise.all(Array.from({ length: RUNNERS }, () => target.gulp(args)))
     runs.forEach((run, i) => {
       assert.equal(run.code, 0, `runner ${i} failed:\n${run.output}`)
       assert.doesNotMatch(run.output, /database is locked/i)
     })
-    assert.deepEqual(project.recorded(), ['001_a.ts', '002_b.ts', '003_c.ts'], 'each migration recorded exactly once')
-    const db = project.open({ readonly: true })
+    assert.deepEqual(target.recorded(), ['001_a.ts', '002_b.ts', '003_c.ts'], 'each migration recorded exactly once')
+    const db = target.open({ readonly: true })
     for (const table of ['a', 'b', 'c']) assert.equal(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get(), 1, `${table} applied once`)
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok')
     db.close()
@@ -47,27 +48,28 @@ describe('gulp migrate: concurrent runners', function () {
   }
 
   it(`${RUNNERS} runners on a fresh checkout (compiling at the same time), rollback journal`, async () => {
-    await runTogether(['migrate'])
+    project = new TestProject('concurrency')
+    for (const [file, source] of Object.entries(SLOW)) project.write(file, source.text)
+    await runTogether(project, ['migrate'])
     const db = project.open({ readonly: true })
     assert.equal(db.pragma('journal_mode', { simple: true }), 'delete')
     db.close()
   })
 
   it(`${RUNNERS} runners, WAL mode`, async () => {
+    project = await compiledProject('concurrency', SLOW)
     mkdirSync(dirname(project.dbPath), { recursive: true })
     const db = new Database(project.dbPath)
     db.pragma('journal_mode = WAL')
     db.close()
-    assert.equal((await project.gulp(['migrate:build'])).code, 0)
-    await runTogether(['migrate'])
+    await runTogether(project, ['migrate'])
     const after = project.open({ readonly: true })
     assert.equal(after.pragma('journal_mode', { simple: true }), 'wal')
     after.close()
   })
 
   it('gives up after the busy timeout when another writer holds the database, naming the timeout and changing nothing', async () => {
-    project.migration('004_d.ts', 'CREATE TABLE d (id INTEGER)')
-    assert.equal((await project.gulp(['migrate:build'])).code, 0)
+    project = await compiledProject('concurrency', { ...SLOW, '004_d.ts': D })
     mkdirSync(dirname(project.dbPath), { recursive: true })
     const holder = new Database(project.dbPath)
     holder.exec('CREATE TABLE app (id INTEGER)')

@@ -1,42 +1,49 @@
 /**
  * SIGKILL at every step of applying a migration, through the runner's failpoints
  * (GULP_SQLITE_MIGRATE_FAILPOINT) or from inside the migration itself. After each crash every migration is
- * applied and recorded, or neither; the database is intact; and the next run finishes the job.
+ * applied and recorded, or neither; the database is intact; and the next run finishes the job. The migrations
+ * are compiled once for the whole run (test/helpers/fixtures.ts), so each crash costs one `gulp migrate:apply`.
  */
 import { strict as assert } from 'node:assert'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { FAILPOINT_ENV } from '../../tasks/io/failpoint'
+import { compileFixtures, compiledProject, fixture, sqlFixture } from '../helpers/fixtures'
 import { REPO, TestProject } from '../helpers/project'
 
 const TRANSACTIONAL = ['001_base', '002_target']
+const MIGRATIONS = {
+  '001_base.ts': sqlFixture('CREATE TABLE base (id INTEGER)'),
+  '002_target.ts': fixture(
+    `export function up(db: import('better-sqlite3').Database): void {\n` +
+      `  db.exec('CREATE TABLE target (id INTEGER)')\n` +
+      `  db.prepare('INSERT INTO target VALUES (1)').run()\n` +
+      `  if (process.env.KILL_INSIDE_UP) process.kill(process.pid, 'SIGKILL')\n` +
+      `  db.prepare('INSERT INTO target VALUES (2)').run()\n}\n`,
+  ),
+  '003_outside.ts': fixture(
+    `export const transaction = false\n` +
+      `export function up(db: import('better-sqlite3').Database): void {\n` +
+      `  db.exec('CREATE TABLE IF NOT EXISTS outside_a (id INTEGER)')\n` +
+      `  if (process.env.KILL_OUTSIDE) process.kill(process.pid, 'SIGKILL')\n` +
+      `  db.exec('CREATE TABLE IF NOT EXISTS outside_b (id INTEGER)')\n}\n`,
+  ),
+}
+const MILLION = fixture(
+  `export function up(db: import('better-sqlite3').Database): void {\n` +
+    `  db.exec('CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)')\n` +
+    `  const insert = db.prepare('INSERT INTO big (v) VALUES (?)')\n` +
+    `  for (let i = 0; i < 1_000_000; i++) insert.run('row ' + i)\n}\n`,
+)
 
 describe('gulp migrate: crashes', function () {
   this.timeout(180_000)
   let project: TestProject
   let dbCounter = 0
   before(async () => {
-    project = new TestProject('crash')
-    project.migration('001_base.ts', 'CREATE TABLE base (id INTEGER)')
-    project.write(
-      '002_target.ts',
-      `export function up(db: import('better-sqlite3').Database): void {\n` +
-        `  db.exec('CREATE TABLE target (id INTEGER)')\n` +
-        `  db.prepare('INSERT INTO target VALUES (1)').run()\n` +
-        `  if (process.env.KILL_INSIDE_UP) process.kill(process.pid, 'SIGKILL')\n` +
-        `  db.prepare('INSERT INTO target VALUES (2)').run()\n}\n`,
-    )
-    project.write(
-      '003_outside.ts',
-      `export const transaction = false\n` +
-        `export function up(db: import('better-sqlite3').Database): void {\n` +
-        `  db.exec('CREATE TABLE IF NOT EXISTS outside_a (id INTEGER)')\n` +
-        `  if (process.env.KILL_OUTSIDE) process.kill(process.pid, 'SIGKILL')\n` +
-        `  db.exec('CREATE TABLE IF NOT EXISTS outside_b (id INTEGER)')\n}\n`,
-    )
-    const build = await project.gulp(['migrate:build'])
-    assert.equal(build.code, 0, build.output)
+    await compileFixtures()
+    project = await compiledProject('crash', MIGRATIONS)
   })
   after(() => project.remove())
 
@@ -119,16 +126,8 @@ describe('gulp migrate: crashes', function () {
   })
 
   it('SIGKILL during a long migration (a million rows)', async () => {
-    const long = new TestProject('crash-long')
+    const long = await compiledProject('crash-long', { '001_million.ts': MILLION })
     try {
-      long.write(
-        '001_million.ts',
-        `export function up(db: import('better-sqlite3').Database): void {\n` +
-          `  db.exec('CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)')\n` +
-          `  const insert = db.prepare('INSERT INTO big (v) VALUES (?)')\n` +
-          `  for (let i = 0; i < 1_000_000; i++) insert.run('row ' + i)\n}\n`,
-      )
-      assert.equal((await long.gulp(['migrate:build'])).code, 0)
       // Kill from outside once the runner is well into the inserts (the journal file exists by then).
       const { existsSync } = await import('node:fs')
       const child = spawn(

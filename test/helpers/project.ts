@@ -5,12 +5,21 @@
 import Database from 'better-sqlite3'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 export const REPO = resolve(__dirname, '..', '..')
 const GULP_BIN = join(REPO, 'node_modules', 'gulp', 'bin', 'gulp.js')
 const TMP_ROOT = join(REPO, '.test-tmp')
+
+/** The source of a migration whose `up` runs `sql` with `db.exec`, and whose `down` runs `downSql` when given. */
+export function migrationSource(sql: string, downSql?: string): string {
+  return (
+    `import type { Migration } from 'gulp-sqlite-migrate'\n` +
+    `export const up: Migration['up'] = (db) => {\n  db.exec(${JSON.stringify(sql)})\n}\n` +
+    (downSql ? `export const down: Migration['down'] = (db) => {\n  db.exec(${JSON.stringify(downSql)})\n}\n` : '')
+  )
+}
 
 export interface GulpRun {
   readonly code: number | null
@@ -60,12 +69,14 @@ export class TestProject {
 
   /** Writes a migration whose `up` runs `sql` and whose `down` runs `downSql`. */
   migration(file: string, sql: string, downSql?: string): string {
-    return this.write(
-      file,
-      `import type { Migration } from 'gulp-sqlite-migrate'\n` +
-        `export const up: Migration['up'] = (db) => {\n  db.exec(${JSON.stringify(sql)})\n}\n` +
-        (downSql ? `export const down: Migration['down'] = (db) => {\n  db.exec(${JSON.stringify(downSql)})\n}\n` : ''),
-    )
+    return this.write(file, migrationSource(sql, downSql))
+  }
+
+  /** A new project (its own folder) holding a copy of everything in this one: sources, compiled output, database. */
+  clone(label = 'clone'): TestProject {
+    const copy = new TestProject(label)
+    cpSync(this.dir, copy.dir, { recursive: true, force: true })
+    return copy
   }
 
   /** Runs gulp with this repository's gulpfile in this project's folder. `npx: true` goes through `npx gulp`. */
