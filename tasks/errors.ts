@@ -67,6 +67,8 @@ const CODES: Record<ProblemKind, MigrateErrorCode> = {
   'watch-needs-gulp': 'INVALID_MODULE',
   'migration-failed': 'MIGRATION_FAILED',
   'verify-failed': 'MIGRATION_FAILED',
+  'deferred-foreign-keys': 'MIGRATION_FAILED',
+  'ledger-table-mismatch': 'DRIFT',
   'check-failed': 'CHECK_FAILED',
 }
 
@@ -87,9 +89,16 @@ export class MigrateError extends Error {
 export function describeThrown(value: unknown): string {
   if (value instanceof Error) return value.message || value.name
   if (typeof value === 'string') return value
+  if (typeof value === 'symbol') return `non-Error value thrown: ${value.toString()}`
   try {
-    return `non-Error value thrown: ${JSON.stringify(value)}`
+    const json = JSON.stringify(value)
+    if (json !== undefined) return `non-Error value thrown: ${json}`
   } catch {
+    // circular, BigInt, a throwing toJSON: fall through
+  }
+  try {
     return `non-Error value thrown: ${String(value)}`
+  } catch {
+    return `non-Error value thrown: ${Object.prototype.toString.call(value)}`
   }
 }

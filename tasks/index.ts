@@ -49,7 +49,7 @@ export { compileMigrations, writeCommonJsMarker, formatDiagnostic, type CompileO
 export { openDatabase } from './io/database'
 export { listCompiledMigrations, type CompiledMigration } from './io/migration-files'
 export { createMigration } from './io/new-migration'
-export { MigrateError, type MigrateErrorCode, type Problem, type ProblemKind } from './errors'
+export { MigrateError, describeThrown, type MigrateErrorCode, type Problem, type ProblemKind } from './errors'
 export type { ProblemOf, OptionName, CommandName, FailureOutcome } from './problems'
 export { describeProblem, API_WORDING, type Wording } from './problem-messages'
 export { planMigrations, type Plan, type PlanEntry, type MigrationState } from './core/plan'

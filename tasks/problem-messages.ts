@@ -3,7 +3,7 @@
  * decides how options and commands are spelled: the API's (`{ step: 5 }`, `repairChecksums()`) by default,
  * the command line's (`--step=5`, `gulp migrate:repair`) from the gulp layer.
  */
-import type { CommandName, OptionName, Problem, ProblemOf } from './problems'
+import type { CommandName, FailureOutcome, OptionName, Problem, ProblemOf } from './problems'
 
 export interface Wording {
   /** An option as the caller spells it, with its value when one is given. */
@@ -56,6 +56,17 @@ function drift(p: ProblemOf<'drift'>, w: Wording): string {
   return `Nothing was applied: the migration files and the database disagree. ${parts.join('. ')}.`
 }
 
+/** What became of the failed migration itself. */
+function failedItself(outcome: FailureOutcome): string {
+  if (outcome.transactionLost === 'committed')
+    return 'a COMMIT inside it committed its statements so far without its record; check the database before running it again'
+  if (outcome.transactionLost === 'closed') return 'it closed the connection, so SQLite rolled its transaction back'
+  if (outcome.transactionLost === 'rolled-back') return 'SQLite rolled back the whole transaction under it, so it was undone completely'
+  if (outcome.ranOutsideTransaction)
+    return 'it ran outside a transaction, so statements before the failure may have stayed applied; check the database before running it again'
+  return 'it was rolled back completely'
+}
+
 function migrationFailed(p: ProblemOf<'migration-failed'>): string {
   const { outcome } = p
   const verb = p.direction === 'up' ? 'applied' : 'rolled back'
@@ -64,16 +75,16 @@ function migrationFailed(p: ProblemOf<'migration-failed'>): string {
       `Redo of ${p.file} failed: ${p.cause}; it was rolled back, so the version applied before stays applied. ` +
       "Fix it and save again (a redo runs the applied version's down first, so that down must undo its up)."
     )
-  const parts = [
-    `Migration ${p.file}${p.direction === 'down' ? ' (down)' : ''} failed: ${p.cause}`,
-    outcome.ranOutsideTransaction
-      ? 'it ran outside a transaction, so statements before the failure may have stayed applied; check the database before running it again'
-      : 'it was rolled back completely',
+  const before =
     outcome.undone > 0
       ? `the ${outcome.undone} migration(s) before it in the same transaction were undone too`
       : outcome.kept > 0
         ? `${outcome.kept} migration(s) before it stay ${verb}`
-        : undefined,
+        : undefined
+  const parts = [
+    `Migration ${p.file}${p.direction === 'down' ? ' (down)' : ''} failed: ${p.cause}`,
+    failedItself(outcome),
+    before,
     `${p.direction === 'up' ? 'later migrations were not run' : 'older migrations were not rolled back'}. Fix it and run the command again`,
   ]
   return parts.filter(Boolean).join('; ') + '.'
@@ -144,7 +155,7 @@ const MESSAGES: Messages = {
       ? `Two migration files have the same name apart from case or extension: ${p.groups.map((g) => g.join(' and ')).join('; ')}. Rename or delete one of them; each migration needs a distinct name.`
       : `Compiled migrations differ only by case: ${p.groups.map((g) => g.join(' and ')).join('; ')}. Rename one of the sources.`,
   'stale-output': (p, w) =>
-    `${p.file} has no source in the compile manifest, so it was not run. Run ${w.command('migrate')} (it recompiles and removes stale output) or delete the file.`,
+    `${p.file} has no source ${p.reason === 'not-in-manifest' ? 'in the compile manifest' : '(no .ts of that name in the migrations folder, and no compile manifest)'}, so it was not run. Run ${w.command('migrate')} (it recompiles and removes stale output) or delete the file.`,
   'compile-failed': (p) =>
     `TypeScript found ${p.diagnostics.length} error(s) in the migrations; nothing was compiled or applied:\n${p.diagnostics.join('\n')}`,
   'module-load-failed': (p) => `Migration ${p.file} threw while loading: ${p.cause}. Fix the module's top-level code; nothing was applied.`,
@@ -167,6 +178,12 @@ const MESSAGES: Messages = {
       : `${p.file} runs outside a transaction or with foreign keys off, so it is not redone as one unit. Roll it back with ${w.command('down')}, then apply it with ${w.command('migrate')}.`,
   'watch-needs-gulp': () => 'migrate:watch needs gulp.watch: pass the gulp module itself to registerMigrationTasks.',
   'migration-failed': migrationFailed,
+  'deferred-foreign-keys': (p) =>
+    `The transaction of ${p.files.join(', ')} could not commit: deferred foreign key violation(s) (${p.violations.slice(0, 5).join('; ')}${p.violations.length > 5 ? '; ...' : ''}). ` +
+    'All of them were rolled back. Fix the rows the migrations leave without a parent, or run the migration that caused it with `transactionMode` `each` to see which one.',
+  'ledger-table-mismatch': (p, w) =>
+    `The table ${p.table} exists but is not a migrations table of gulp-sqlite-migrate (its columns: ${p.columns.join(', ')}); nothing was changed. ` +
+    `Choose another name with ${w.option('table')}, or move that table away.`,
   'verify-failed': (p) =>
     `${count(p.ids.length, 'migration')} do not roll back cleanly: ${p.ids.join(', ')}. Fix their down functions (the diff above shows what differs).`,
   'check-failed': (p) => `migrate:check failed (exit code ${p.exitCode}): ${p.problems.join('; ')}.`,

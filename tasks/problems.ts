@@ -34,6 +34,11 @@ export interface FailureOutcome {
   readonly kept: number
   /** It was a redo (down of the applied version, then up), done as one unit. */
   readonly redo?: boolean
+  /**
+   * The runner's transaction ended under the migration: SQLite rolled it back (a trigger's RAISE(ROLLBACK)),
+   * a COMMIT committed it (the migration's statements so far, without its record), or the connection closed.
+   */
+  readonly transactionLost?: 'rolled-back' | 'committed' | 'closed'
 }
 
 export type Problem =
@@ -77,7 +82,7 @@ export type Problem =
     }
   | { readonly kind: 'no-migrations'; readonly folder: string }
   | { readonly kind: 'duplicate-migration'; readonly groups: readonly (readonly string[])[]; readonly scope: 'sources' | 'compiled' }
-  | { readonly kind: 'stale-output'; readonly file: string }
+  | { readonly kind: 'stale-output'; readonly file: string; readonly reason: 'not-in-manifest' | 'no-source-file' }
   | { readonly kind: 'compile-failed'; readonly diagnostics: readonly string[] }
   | { readonly kind: 'module-load-failed'; readonly file: string; readonly cause: string }
   | { readonly kind: 'invalid-module'; readonly file: string; readonly problems: readonly string[] }
@@ -95,6 +100,8 @@ export type Problem =
       readonly cause: string
       readonly outcome: FailureOutcome
     }
+  | { readonly kind: 'deferred-foreign-keys'; readonly files: readonly string[]; readonly violations: readonly string[] }
+  | { readonly kind: 'ledger-table-mismatch'; readonly table: string; readonly columns: readonly string[] }
   | { readonly kind: 'verify-failed'; readonly ids: readonly string[] }
   | { readonly kind: 'check-failed'; readonly exitCode: number; readonly problems: readonly string[] }
 

@@ -60,7 +60,7 @@ export function checkMigrationName(raw: unknown): NameCheck {
 export function findCaseCollisions(ids: readonly string[]): string[][] {
   const byLower = new Map<string, string[]>()
   for (const id of ids) {
-    const key = id.toLowerCase()
+    const key = id.normalize('NFC').toLowerCase() // café (NFC) and café (NFD) are one name to people and to macOS
     byLower.set(key, [...(byLower.get(key) ?? []), id])
   }
   return [...byLower.values()].filter((group) => new Set(group).size > 1)

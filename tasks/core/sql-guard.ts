@@ -1,6 +1,7 @@
 /**
  * Classifies the SQL a migration runs, so statements that SQLite silently ignores or that would break the
- * runner's transaction are refused before they run. Pure: a small tokenizer, no SQLite.
+ * runner's transaction are refused before they run. Pure: a small tokenizer that reads quotes, comments and
+ * trigger bodies the way SQLite's does, no SQLite.
  */
 
 export type StatementKind =
@@ -12,85 +13,170 @@ export type StatementKind =
   | 'needs-no-transaction'
   | 'other'
 
-/** Splits SQL into statements and returns each statement's leading words, upper-cased. */
-export function statementWords(sql: string): string[][] {
-  const statements: string[][] = []
-  let words: string[] = []
-  let depth = 0 // BEGIN/CASE ... END nesting inside CREATE TRIGGER bodies
-  let i = 0
-  const isTrigger = () => {
-    const head = words.slice(0, 4)
-    return head[0] === 'CREATE' && head.includes('TRIGGER')
+export interface Token {
+  /** `word`: bare, may be a keyword. `quoted`: "name", 'text', [name] or `name`, never a keyword. `punct`: the rest. */
+  kind: 'word' | 'quoted' | 'punct'
+  /** As written: `sql.slice(start, end)`. */
+  text: string
+  start: number
+  end: number
+}
+
+// Read like SQLite's tokenizer does: a `--` comment ends at a newline and a `/*` one at `*/` or the end of the
+// input; a quote is escaped by doubling it (not inside []); spaces are ASCII only (U+00A0 is a name character to
+// SQLite; \v is an error inside a statement, skipped between statements); `$name(...)` is one parameter up to a
+// space or `)`. An unclosed quote is not a quoted token but punctuation: SQLite rejects it, and the guard keeps
+// reading what follows, so it cannot hide a statement.
+const SPACE = /[ \t\n\v\f\r]+/y
+const WORD = /[\w\u0080-\uffff][\w$\u0080-\uffff]*/y
+const PUNCT = /\?\d*|[$@:#](?:::|[\w$\u0080-\uffff])*(?:\([^ \t\n\v\f\r)]*\)?)?|==|[\s\S]/y
+
+/** Where the match of a sticky `pattern` at `at` ends, or -1. */
+function matchEnd(pattern: RegExp, sql: string, at: number): number {
+  pattern.lastIndex = at
+  return pattern.test(sql) ? pattern.lastIndex : -1
+}
+
+/** Where the comment at `at` ends (the end of the input when it is not closed), or -1 when there is none. */
+function commentEnd(sql: string, at: number): number {
+  const close = sql.startsWith('--', at) ? '\n' : sql.startsWith('/*', at) ? '*/' : undefined
+  if (close === undefined) return -1
+  const end = sql.indexOf(close, at + 2)
+  return end === -1 ? sql.length : end + close.length
+}
+
+const CLOSING_QUOTES = new Map([
+  ['"', '"'],
+  ["'", "'"],
+  ['`', '`'],
+  ['[', ']'],
+])
+
+/** Where the quoted token at `at` ends, or -1 when there is none or it is not closed. */
+function quotedEnd(sql: string, at: number): number {
+  const close = CLOSING_QUOTES.get(sql[at])
+  if (close === undefined) return -1
+  let end = sql.indexOf(close, at + 1)
+  while (end !== -1 && close !== ']' && sql[end + 1] === close) end = sql.indexOf(close, end + 2)
+  return end === -1 ? -1 : end + 1
+}
+
+/** Upper-cases ASCII letters only, as SQLite compares keywords and names. */
+const upperAscii = (text: string) => text.replace(/[a-z]+/g, (letters) => letters.toUpperCase())
+
+/** A word or quoted name as SQLite compares them: unquoted, ASCII upper-cased (it accepts PRAGMA "Foreign_Keys"). */
+function nameOf(token: Token): string {
+  if (token.kind !== 'quoted') return upperAscii(token.text)
+  const open = token.text[0]
+  const inside = token.text.slice(1, -1)
+  return upperAscii(open === '[' ? inside : inside.replaceAll(open + open, open))
+}
+
+/** The kind and end of the token at `at`. */
+function tokenAt(sql: string, at: number): [Token['kind'] | 'space', number] {
+  const space = Math.max(commentEnd(sql, at), matchEnd(SPACE, sql, at))
+  if (space !== -1) return ['space', space]
+  const quoted = quotedEnd(sql, at)
+  if (quoted !== -1) return ['quoted', quoted]
+  const word = matchEnd(WORD, sql, at)
+  return word !== -1 ? ['word', word] : ['punct', matchEnd(PUNCT, sql, at)]
+}
+
+/** The tokens of `sql`, without spaces and comments. */
+export function tokenize(sql: string): Token[] {
+  const tokens: Token[] = []
+  for (let at = 0; at < sql.length;) {
+    const [kind, end] = tokenAt(sql, at)
+    if (kind !== 'space') tokens.push({ kind, text: sql.slice(at, end), start: at, end })
+    at = end
   }
-  const push = (word: string) => {
-    if (isTrigger()) {
-      if (word === 'BEGIN' || word === 'CASE') depth++
-      else if (word === 'END' && depth > 0) depth--
+  return tokens
+}
+
+const isKeyword = (token: Token | undefined, ...keywords: string[]) => token?.kind === 'word' && keywords.includes(nameOf(token))
+const isPunct = (token: Token | undefined, ...texts: string[]) => token?.kind === 'punct' && texts.includes(token.text)
+
+/** The first `count` tokens of a statement after any EXPLAIN [QUERY PLAN] (which still compiles it). */
+function leading(statement: readonly Token[], count: number): readonly Token[] {
+  if (!isKeyword(statement[0], 'EXPLAIN')) return statement.slice(0, count)
+  const skip = isKeyword(statement[1], 'QUERY') && isKeyword(statement[2], 'PLAN') ? 3 : 1
+  return statement.slice(skip, skip + count)
+}
+
+function isCreateTrigger(statement: readonly Token[]): boolean {
+  const [create, temp, trigger] = leading(statement, 3)
+  return (
+    isKeyword(create, 'CREATE') && (isKeyword(temp, 'TRIGGER') || (isKeyword(temp, 'TEMP', 'TEMPORARY') && isKeyword(trigger, 'TRIGGER')))
+  )
+}
+
+/**
+ * Splits tokens into statements at `;`. In CREATE TRIGGER ... BEGIN cmd; cmd; END, every `;` ends a command of
+ * the body, and the trigger ends at the END right after one of them: a command never starts with END, so an
+ * END anywhere else (CASE ... END, a column `t.end`) does not matter and nothing needs counting.
+ */
+export function splitStatements(tokens: readonly Token[]): Token[][] {
+  const statements: Token[][] = []
+  let statement: Token[] = []
+  const finish = () => {
+    if (statement.length > 0) statements.push(statement)
+    statement = []
+  }
+  for (const token of tokens) {
+    if (isPunct(token, ';') && !isCreateTrigger(statement)) {
+      finish()
+      continue
     }
-    words.push(word)
+    const afterBodyCommand = isPunct(statement.at(-1), ';') // only trigger statements keep their `;`
+    statement.push(token)
+    if (afterBodyCommand && isKeyword(token, 'END')) finish()
   }
-  while (i < sql.length) {
-    const c = sql[i]
-    if (c === '-' && sql[i + 1] === '-') {
-      const end = sql.indexOf('\n', i)
-      i = end === -1 ? sql.length : end + 1
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2)
-      i = end === -1 ? sql.length : end + 2
-    } else if (c === "'" || c === '"' || c === '`' || c === '[') {
-      const close = c === '[' ? ']' : c
-      let j = i + 1
-      while (j < sql.length) {
-        if (sql[j] === close) {
-          if (close !== ']' && sql[j + 1] === close)
-            j += 2 // doubled quote inside a literal
-          else break
-        } else j++
-      }
-      push(c === "'" ? "'" : 'IDENT') // literals and quoted names are never keywords
-      i = j + 1
-    } else if (c === ';') {
-      if (depth === 0) {
-        if (words.length > 0) statements.push(words)
-        words = []
-      }
-      i++
-    } else if (/[A-Za-z_]/.test(c)) {
-      let j = i + 1
-      while (j < sql.length && /[A-Za-z0-9_$]/.test(sql[j])) j++
-      push(sql.slice(i, j).toUpperCase())
-      i = j
-    } else if (/\s/.test(c)) {
-      i++
-    } else {
-      push(c)
-      i++
-    }
-  }
-  if (words.length > 0) statements.push(words)
+  finish()
   return statements
 }
 
-function classifyWords(words: readonly string[]): StatementKind {
-  const [first] = words
-  if (first === 'BEGIN' || first === 'COMMIT' || first === 'END') return 'transaction-control'
-  if (first === 'ROLLBACK') return words.includes('TO') ? 'other' : 'transaction-control'
-  if (first === 'VACUUM') return 'needs-no-transaction'
-  if (first === 'PRAGMA') {
-    // PRAGMA [schema.]name [= value | (value)]
-    const nameAt = words[2] === '.' ? 3 : 1
-    const name = words[nameAt]
-    const assigns = words[nameAt + 1] === '=' || words[nameAt + 1] === '('
-    if (!assigns) return 'other'
-    if (name === 'FOREIGN_KEYS') return 'foreign-keys-pragma'
-    if (name === 'JOURNAL_MODE' || name === 'AUTO_VACUUM' || name === 'PAGE_SIZE') return 'needs-no-transaction'
-  }
+/** Splits SQL into statements and returns each statement's tokens: words upper-cased, the rest as written. */
+export function statementWords(sql: string): string[][] {
+  return splitStatements(tokenize(sql)).map((statement) => statement.map((token) => (token.kind === 'word' ? nameOf(token) : token.text)))
+}
+
+const REFUSED_PRAGMAS = new Map<string, StatementKind>([
+  ['FOREIGN_KEYS', 'foreign-keys-pragma'],
+  ['JOURNAL_MODE', 'needs-no-transaction'],
+  ['AUTO_VACUUM', 'needs-no-transaction'],
+  ['PAGE_SIZE', 'needs-no-transaction'],
+])
+
+/**
+ * PRAGMA [schema.]name [= value | (value)]. Only setting a pragma is refused: reading one is fine.
+ * defer_foreign_keys and legacy_alter_table are allowed: they work inside a transaction.
+ */
+function classifyPragma(afterPragma: readonly Token[]): StatementKind {
+  const [first, second, third, fourth] = afterPragma
+  const [name, next] = isPunct(second, '.') ? [third, fourth] : [first, second]
+  if (name === undefined || name.kind === 'punct' || !isPunct(next, '=', '==', '(')) return 'other'
+  return REFUSED_PRAGMAS.get(nameOf(name)) ?? 'other'
+}
+
+function classifyStatement(statement: readonly Token[]): StatementKind {
+  const [first, ...rest] = leading(statement, 5)
+  if (isKeyword(first, 'BEGIN', 'COMMIT', 'END')) return 'transaction-control'
+  // ROLLBACK [TRANSACTION [name]] TO [SAVEPOINT] name: TO is reserved, so a bare TO is never a name.
+  if (isKeyword(first, 'ROLLBACK')) return statement.some((token) => isKeyword(token, 'TO')) ? 'other' : 'transaction-control'
+  if (isKeyword(first, 'VACUUM')) return 'needs-no-transaction'
+  if (isKeyword(first, 'PRAGMA')) return classifyPragma(rest)
   return 'other'
 }
 
 /** The kinds of every statement in `sql`, in order. */
 export function classifySql(sql: string): StatementKind[] {
-  return statementWords(sql).map(classifyWords)
+  return splitStatements(tokenize(sql)).map(classifyStatement)
+}
+
+/** A statement as written, for messages: comments dropped, spaces collapsed, cut short when long. */
+function quoteStatement(statement: readonly Token[]): string {
+  const text = statement.map((token, i) => (i > 0 && statement[i - 1].end < token.start ? ' ' : '') + token.text).join('')
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
 
 /**
@@ -98,7 +184,8 @@ export function classifySql(sql: string): StatementKind[] {
  * The messages say what to do instead.
  */
 export function transactionalViolation(sql: string): string | undefined {
-  for (const kind of classifySql(sql)) {
+  for (const statement of splitStatements(tokenize(sql))) {
+    const kind = classifyStatement(statement)
     if (kind === 'transaction-control') {
       return (
         'the migration runs its own BEGIN/COMMIT/ROLLBACK, but each migration already runs in a transaction ' +
@@ -116,7 +203,7 @@ export function transactionalViolation(sql: string): string | undefined {
     }
     if (kind === 'needs-no-transaction') {
       return (
-        `"${sql.trim().split(/\s+/).slice(0, 3).join(' ')}" cannot run inside a transaction. Export ` +
+        `"${quoteStatement(statement)}" cannot run inside a transaction. Export ` +
         '`const transaction = false` from the migration to run it outside one'
       )
     }

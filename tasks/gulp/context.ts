@@ -10,6 +10,7 @@ import type { DriftPolicy } from '../core/drift'
 import type { TransactionMode } from '../core/units'
 import { backupDatabase, backupPath } from '../io/backup'
 import { openDatabase } from '../io/database'
+import { quoteIdentifier } from '../io/ledger'
 import {
   DEFAULT_OPTIONS,
   resolveDatabasePath,
@@ -57,6 +58,7 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
   const flags = parseFlags(task, argv)
   const paths = resolvePaths(options)
   const table = options.table ?? DEFAULT_OPTIONS.table
+  quoteIdentifier(table) // a bad table option is refused before the database file is opened (or created)
   const databasePath = resolveDatabasePath(options, flags.db)
   const busyTimeoutMs = flags.busyTimeoutMs ?? options.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs
   const verbose = flags.verbose ? (sql: string) => info(paint('dim', `  ${sql}`)) : undefined

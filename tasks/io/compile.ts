@@ -163,18 +163,20 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
   const manifest = readManifest(distDir)
   const known = manifest?.compilerKey === key ? manifest.migrations : {}
 
-  // A source whose mtime and size match the manifest keeps its recorded checksum: a no-op run only stats files.
+  // A source whose stat identity matches the manifest keeps its recorded checksum: a no-op run only stats files.
   const compiledFiles = new Set(existsSync(distDir) ? readdirSync(distDir) : [])
   const contents = new Map<string, Buffer>()
   const checksums = new Map<string, string>()
-  const stats = new Map<string, readonly [number, number]>()
+  const stats = new Map<string, readonly number[]>()
+  const same = (a: readonly number[] | undefined, b: readonly number[]) =>
+    a !== undefined && a.length === b.length && a.every((v, i) => v === b[i])
   for (const file of sources) {
     const id = migrationId(file)
     const path = join(sourceDir, file)
-    const { mtimeMs, size } = statSync(path)
-    const recorded = manifest?.stats?.[id]
-    stats.set(id, [mtimeMs, size])
-    if (known[id] !== undefined && recorded?.[0] === mtimeMs && recorded[1] === size && compiledFiles.has(`${id}.js`)) {
+    const { mtimeMs, size, ctimeMs, ino } = statSync(path)
+    const identity = [mtimeMs, size, ctimeMs, ino]
+    stats.set(id, identity)
+    if (known[id] !== undefined && same(manifest?.stats?.[id], identity) && compiledFiles.has(`${id}.js`)) {
       checksums.set(id, known[id])
     } else {
       const text = readFileSync(path)
@@ -193,9 +195,7 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
     for (const output of await compileVinyl(inputs, tsconfig)) writeFileAtomic(join(distDir, output.relative), output.contents as Buffer)
   }
 
-  const statsChanged = [...stats].some(
-    ([id, [mtimeMs, size]]) => manifest?.stats?.[id]?.[0] !== mtimeMs || manifest?.stats?.[id]?.[1] !== size,
-  )
+  const statsChanged = [...stats].some(([id, identity]) => !same(manifest?.stats?.[id], identity))
   if (changed.length > 0 || removed.length > 0 || statsChanged || manifest?.compilerKey !== key) {
     writeManifest(distDir, { version: 1, compilerKey: key, migrations: Object.fromEntries(checksums), stats: Object.fromEntries(stats) })
   }

@@ -100,9 +100,42 @@ export class Ledger {
     this.db.prepare(`UPDATE ${this.table} SET checksum = ? WHERE name IN (?, ?, ?)`).run(checksum, id, `${id}.ts`, `${id}.js`)
   }
 
+  /** The table's columns; refuses a table of that name that is not a migrations table (knex's, an app's). */
   private columns(): Set<string> {
     const rows = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(this.table.slice(1, -1)) as Array<{ name: string }>
-    return new Set(rows.map((r) => r.name))
+    const columns = new Set(rows.map((r) => r.name))
+    if (columns.size > 0 && !(columns.has('id') && columns.has('name') && columns.has('applied_at')))
+      throw new MigrateError({ kind: 'ledger-table-mismatch', table: this.table.slice(1, -1), columns: [...columns] })
+    return columns
+  }
+
+  /** The names of the bookkeeping tables. */
+  tableNames(): string[] {
+    return [this.table.slice(1, -1), this.lockTable.slice(1, -1)]
+  }
+
+  /**
+   * A summary of the bookkeeping tables (their definitions, and the rows of the migrations table) that any
+   * change by a migration alters: compared before and after each migration.
+   */
+  fingerprint(): string {
+    const definitions = this.db
+      .prepare(`SELECT group_concat(name || ':' || ifnull(sql, ''), ';') FROM sqlite_master WHERE tbl_name IN (?, ?)`)
+      .pluck()
+      .get(...this.tableNames())
+    let rows: unknown
+    try {
+      rows = this.db
+        .prepare(
+          `SELECT count(*) || ':' || ifnull(max(id), 0) || ':' || total(length(name)) || ':' || total(length(checksum)) FROM ${this.table}`,
+        )
+        .pluck()
+        .get()
+    } catch {
+      rows = 'unreadable' // dropped or replaced by another shape: the definitions differ too
+    }
+
+    return `${String(definitions)}|${String(rows)}`
   }
 
   private hasLockTable(): boolean {

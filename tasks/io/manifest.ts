@@ -16,10 +16,12 @@ export interface Manifest {
   /** id → checksum of the source compiled into `<id>.js`. */
   readonly migrations: Readonly<Record<string, string>>
   /**
-   * id → `[mtimeMs, size]` of the source when its checksum was taken. A source whose modification time and
-   * size are unchanged is not read again, so a no-op run stats its sources instead of hashing them.
+   * id → `[mtimeMs, size, ctimeMs, ino]` of the source when its checksum was taken (what git's index
+   * compares). A source whose four values are unchanged is not read again, so a no-op run stats its sources
+   * instead of hashing them; an edit whose mtime was restored (`touch -r`, some editors, `git stash`) still
+   * changes the ctime, so it is never missed.
    */
-  readonly stats?: Readonly<Record<string, readonly [number, number]>>
+  readonly stats?: Readonly<Record<string, readonly number[]>>
 }
 
 export function readManifest(distDir: string): Manifest | undefined {

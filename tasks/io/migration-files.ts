@@ -87,14 +87,24 @@ export function listCompiledMigrations(folders: MigrationFolders): CompiledMigra
     if (manifest) {
       const recorded = manifest.migrations[id]
       if (recorded === undefined) {
-        throw new MigrateError({ kind: 'stale-output', file: relative(process.cwd(), join(folders.distDir, fileName)) })
+        throw new MigrateError({
+          kind: 'stale-output',
+          file: relative(process.cwd(), join(folders.distDir, fileName)),
+          reason: 'not-in-manifest',
+        })
       }
       checksum = recorded
     } else {
+      // No manifest (a `COPY *.js` that dropped the dotfile, a hand-copied folder): only files whose source
+      // is here run; anything else is output of a deleted or unknown source and is refused, never run.
       try {
         checksum = migrationChecksum(readFileSync(sourcePath))
       } catch {
-        checksum = null
+        throw new MigrateError({
+          kind: 'stale-output',
+          file: relative(process.cwd(), join(folders.distDir, fileName)),
+          reason: 'no-source-file',
+        })
       }
     }
     return { id, checksum, file: join(folders.distDir, fileName), source: relative(process.cwd(), sourcePath) }

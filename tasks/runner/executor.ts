@@ -10,15 +10,16 @@
 import type { Database } from 'better-sqlite3'
 import { performance } from 'node:perf_hooks'
 import type { Unit } from '../core/units'
-import { describeThrown } from '../errors'
+import { describeThrown, MigrateError } from '../errors'
 import { translateSqliteError } from '../io/database'
 import { failpoint } from '../io/failpoint'
-import { foreignKeyViolations, newViolations } from '../io/foreign-keys'
+import { connectionState } from '../io/connection-state'
+import { foreignKeyViolations, newViolations, type Violations } from '../io/foreign-keys'
 import { guardedDatabase } from '../io/guarded-database'
 import type { Ledger } from '../io/ledger'
 import type { WriteLock } from '../io/write-lock'
 import type { ResolvedRunOptions } from '../options'
-import type { Direction } from '../problems'
+import type { Direction, FailureOutcome } from '../problems'
 import { MigrationRunError, type MigrationResult, type RunLog } from '../run-log'
 import { migrationFunction, type ReplaceStep, type Step } from './steps'
 
@@ -85,27 +86,45 @@ export class Executor {
         finished.push(done(step, direction, performance.now() - t0))
       }
       failpoint('before-commit')
-      this.lock.commit()
-      this.log.committed(finished)
+      this.commitUnit(todo, finished)
     } finally {
       this.lock.rollback()
       if (foreignKeysWere) this.db.pragma('foreign_keys = ON')
     }
   }
 
-  private async inSavepoint(index: number, step: Step, direction: Direction, violationsBefore?: ReadonlySet<string>): Promise<void> {
+  private async inSavepoint(index: number, step: Step, direction: Direction, violationsBefore?: Violations): Promise<void> {
     const savepoint = `gulp_sqlite_migrate_${index}`
     const t0 = performance.now()
     this.db.exec(`SAVEPOINT ${savepoint}`)
+    const bookkeeping = this.ledger.fingerprint()
     this.log.starting(step.migration.id, direction)
     await migrationFunction(step, direction)(guardedDatabase(this.db))
     this.log.emit({ type: 'migration-end', id: step.migration.id, direction })
     failpoint('after-up')
     this.assertStillInTransaction(step)
+    this.assertBookkeepingUntouched(bookkeeping)
     if (violationsBefore) assertNoNewViolations(this.db, violationsBefore)
     this.record(step, direction, performance.now() - t0)
     failpoint('after-record')
     this.db.exec(`RELEASE ${savepoint}`)
+  }
+
+  /**
+   * Commits a unit. A COMMIT refused for deferred foreign key violations leaves the transaction open: name
+   * the violations, roll the unit back, and report every migration of it.
+   */
+  private commitUnit(todo: readonly Step[], finished: readonly MigrationResult[]): void {
+    try {
+      this.lock.commit()
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY' || !this.db.inTransaction) throw error
+      const violations = [...foreignKeyViolations(this.db).keys()]
+      this.lock.rollback()
+      this.log.record(finished.map((r) => ({ ...r, outcome: 'rolled-back' as const, error: 'deferred foreign key violation at COMMIT' })))
+      throw new MigrateError({ kind: 'deferred-foreign-keys', files: todo.map((s) => s.migration.source), violations }, { cause: error })
+    }
+    this.log.committed(finished)
   }
 
   /** Undoes the failed step (and, in atomic mode or when SQLite lost the transaction, the ones before it), logs, throws. */
@@ -117,10 +136,10 @@ export class Executor {
     finished: readonly MigrationResult[],
     notRun: readonly Step[],
   ): never {
-    const lost = !this.db.inTransaction // SQLite rolled back the whole transaction (e.g. RAISE(ROLLBACK))
+    const lost = this.lostTransaction(finished)
     const savepoint = `gulp_sqlite_migrate_${finished.length}`
     if (!lost) this.db.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
-    const keepEarlier = this.options.transactionMode !== 'atomic' && !lost
+    const keepEarlier = lost === 'committed' || (this.options.transactionMode !== 'atomic' && !lost)
     if (keepEarlier) {
       this.lock.commit()
       this.log.committed(finished)
@@ -128,7 +147,22 @@ export class Executor {
       this.lock.rollback()
       this.log.record(finished.map((r) => ({ ...r, outcome: 'rolled-back' as const })))
     }
-    this.fail(step, direction, error, durationMs, notRun, { ranOutsideTransaction: false, undone: keepEarlier ? 0 : finished.length })
+    const undone = keepEarlier ? 0 : finished.length
+    this.fail(step, direction, error, durationMs, notRun, { ranOutsideTransaction: false, undone, transactionLost: lost })
+  }
+
+  /**
+   * Whether the runner's transaction ended under the migration, and how: closed connection, rolled back by
+   * SQLite, or committed by a COMMIT that got through (then the records of the migrations before it in the
+   * unit are in the table).
+   */
+  private lostTransaction(finished: readonly MigrationResult[]): 'rolled-back' | 'committed' | 'closed' | undefined {
+    if (!this.db.open) return 'closed'
+    if (this.db.inTransaction) return undefined
+    const recorded = new Set(this.ledger.appliedIds())
+    const first = finished[0]
+    const committed = first !== undefined && recorded.has(first.id) === (first.direction === 'up')
+    return committed ? 'committed' : 'rolled-back'
   }
 
   private async outside(step: Step, direction: Direction): Promise<void> {
@@ -141,6 +175,7 @@ export class Executor {
     this.lock.commit()
     failpoint('after-lease')
     const t0 = performance.now()
+    const connection = connectionState(this.db)
     try {
       this.log.starting(step.migration.id, direction)
       await migrationFunction(step, direction)(this.db)
@@ -151,10 +186,12 @@ export class Executor {
       }
     } catch (error) {
       const durationMs = performance.now() - t0
+      connection.restore()
       await this.lock.write(() => this.lock.dropLease())
       this.fail(step, direction, error, durationMs, [], { ranOutsideTransaction: true, undone: 0 })
     }
     const durationMs = performance.now() - t0
+    connection.restore()
     await this.lock.write(() => {
       this.record(step, direction, durationMs)
       this.lock.dropLease()
@@ -197,7 +234,7 @@ export class Executor {
     error: unknown,
     durationMs: number,
     notRun: readonly Step[],
-    outcome: { ranOutsideTransaction: boolean; undone: number; redo?: boolean },
+    outcome: Omit<FailureOutcome, 'kept'>,
   ): never {
     const cause = describeThrown(translateSqliteError(error, this.options.databaseLabel, this.options.busyTimeoutMs))
     this.log.record([
@@ -206,6 +243,14 @@ export class Executor {
     ])
     const kept = this.log.completed()
     throw new MigrationRunError(step.migration.source, direction, cause, { ...outcome, kept }, this.log.snapshot(), error)
+  }
+
+  private assertBookkeepingUntouched(before: string): void {
+    if (this.ledger.fingerprint() !== before)
+      throw new Error(
+        `it changed the migrations table or its lease table (${this.ledger.tableNames().join(', ')}), which belong to gulp-sqlite-migrate: ` +
+          'that would lose or falsify the history. Remove those statements',
+      )
   }
 
   private assertStillInTransaction(step: Step): void {
@@ -217,7 +262,7 @@ export class Executor {
   }
 }
 
-function assertNoNewViolations(db: Database, before: ReadonlySet<string>): void {
+function assertNoNewViolations(db: Database, before: Violations): void {
   const added = newViolations(before, foreignKeyViolations(db))
   if (added.length > 0) {
     throw new Error(
