@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { addCompiled, compiledProject, fixture, sqlFixture, type Fixture } from '../helpers/fixtures'
+import { addCompiled, compileFixtures, compiledProject, fixture, sqlFixture, type Fixture } from '../helpers/fixtures'
 import { REPO, TestProject, dumpDatabase, type GulpRun } from '../helpers/project'
 
 const NOBODY = 65534
@@ -40,6 +40,7 @@ describe('gulp migrate: bad input', function () {
   let snapshot: string
 
   before(async () => {
+    await compileFixtures()
     migrated = await compiledProject('bad', { '001_first.ts': FIRST, '003_after.ts': AFTER })
     const run = await migrated.gulp(['migrate', '--to=001_first'])
     assert.equal(run.code, 0, run.output)

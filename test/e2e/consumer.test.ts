@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync }
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { REPO, run } from './helpers/project'
+import { REPO, run } from '../helpers/project'
 
 describe('consumer project (npm pack → npm install)', function () {
   this.timeout(600_000)

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert'
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { compiledProject, sqlFixture } from '../helpers/fixtures'
+import { compileFixtures, compiledProject, sqlFixture } from '../helpers/fixtures'
 import { REPO, TestProject, dumpDatabase } from '../helpers/project'
 
 const EXAMPLES = readdirSync(join(REPO, 'migrations'))
@@ -19,6 +19,7 @@ const FIRST = sqlFixture('CREATE TABLE first (id INTEGER)')
 describe('gulp migrate', function () {
   this.timeout(120_000)
   let project: TestProject | undefined
+  before(compileFixtures)
   afterEach(() => project?.remove())
 
   it('applies the example migrations to a fresh database in order with `npx gulp`, then has nothing to do', async () => {
