@@ -69,6 +69,8 @@ const CODES: Record<ProblemKind, MigrateErrorCode> = {
   'verify-failed': 'MIGRATION_FAILED',
   'deferred-foreign-keys': 'MIGRATION_FAILED',
   'ledger-table-mismatch': 'DRIFT',
+  'no-space': 'DATABASE_OPEN_FAILED',
+  'rehearsal-failed': 'MIGRATION_FAILED',
   'check-failed': 'CHECK_FAILED',
 }
 

@@ -1,43 +1,16 @@
 /**
- * Rehearsals on a throwaway copy of the database (SQLite's online backup): `--dry-run` shows what `migrate`
+ * Rehearsals on a throwaway copy of the database (`io/rehearsal-copy.ts`): `--dry-run` shows what `migrate`
  * would do, `migrate:verify` proves that every `down` undoes its `up`. The real database is only read.
  */
-import Database from 'better-sqlite3'
-import { randomBytes } from 'node:crypto'
-import { existsSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { diffSchema, formatSchemaDiff, type SchemaChange, type SchemaObject } from './core/schema'
-import { describeThrown } from './errors'
+import { describeThrown, MigrateError, type Problem } from './errors'
 import type { CompiledMigration } from './io/migration-files'
+import { withRehearsalCopy } from './io/rehearsal-copy'
 import { readSchema } from './io/schema'
-import { applyMigrations, checkedPlan, rollbackMigrations } from './api'
+import type { Database } from 'better-sqlite3'
+import { applyMigrations, checkedPlan, redoMigrations, rollbackMigrations, type RollbackRunOptions } from './api'
 import { DEFAULT_OPTIONS, type ApplyOptions, type RunOptions } from './options'
-import type { MigrationResult } from './run-log'
-
-/** Copies the database at `path` (or starts empty when it does not exist) to a temporary file, and runs `body` on the copy. */
-async function withCopy<T>(path: string, body: (copy: Database.Database, statements: string[]) => Promise<T>): Promise<T> {
-  const copyPath = join(tmpdir(), `gulp-sqlite-migrate-rehearsal-${process.pid}-${randomBytes(4).toString('hex')}.sqlite3`)
-  try {
-    if (existsSync(path)) {
-      const source = new Database(path, { readonly: true, fileMustExist: true })
-      try {
-        await source.backup(copyPath)
-      } finally {
-        source.close()
-      }
-    }
-    const statements: string[] = []
-    const copy = new Database(copyPath, { verbose: (sql) => statements.push(String(sql)) })
-    try {
-      return await body(copy, statements)
-    } finally {
-      copy.close()
-    }
-  } finally {
-    for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(copyPath + suffix, { force: true })
-  }
-}
+import type { MigrationResult, RunEvent, RunResult } from './run-log'
 
 export interface DryRunMigration {
   readonly id: string
@@ -49,12 +22,63 @@ export interface DryRunMigration {
 }
 
 export interface DryRunReport {
-  /** Ids that `migrate` would apply, in order. */
+  /** What was rehearsed: `migrate`, `migrate:down` or `migrate:redo`. */
+  readonly operation: 'apply' | 'rollback' | 'redo'
+  /** Ids the command would act on, in order. */
   readonly plan: readonly string[]
   readonly migrations: readonly DryRunMigration[]
   readonly schemaChanges: readonly SchemaChange[]
   /** Why the rehearsal stopped, when it failed. */
   readonly error?: string
+  /** The problem that stopped it, when it is one the user can fix. */
+  readonly problem?: Problem
+}
+
+type Operation = (copy: Database, onEvent: (event: RunEvent) => void) => Promise<RunResult>
+
+/** Runs `operation` on a copy of the database at `path`, recording each migration's SQL and the schema diff. */
+async function rehearse(
+  path: string,
+  table: string,
+  kind: DryRunReport['operation'],
+  operation: Operation,
+  onEvent?: (e: RunEvent) => void,
+) {
+  return withRehearsalCopy(path, async (copy, statements): Promise<DryRunReport> => {
+    const before = readSchema(copy, table)
+    const perMigration = new Map<string, string[]>()
+    let current: string[] | undefined
+    let error: string | undefined
+    let problem: Problem | undefined
+    let results: readonly MigrationResult[]
+    const record = (event: RunEvent) => {
+      if (event.type === 'migration-start') {
+        current = perMigration.get(event.id) ?? []
+        perMigration.set(event.id, current)
+        statements.length = 0
+      } else if (event.type === 'migration-end') {
+        current?.push(...statements)
+        current = undefined
+      }
+      onEvent?.(event)
+    }
+    try {
+      results = (await operation(copy, record)).results
+    } catch (caught) {
+      error = describeThrown(caught)
+      problem = caught instanceof MigrateError ? caught.problem : undefined
+      results = (caught as { results?: readonly MigrationResult[] }).results ?? []
+      if (current) current.push(...statements)
+    }
+    return {
+      operation: kind,
+      plan: [...new Set(results.map((r) => r.id))],
+      migrations: results.map((r) => ({ ...r, statements: perMigration.get(r.id) ?? [] })),
+      schemaChanges: diffSchema(before, readSchema(copy, table)),
+      error,
+      problem,
+    }
+  })
 }
 
 /**
@@ -68,50 +92,41 @@ export interface DryRunReport {
  * ```
  */
 export async function dryRun(path: string, available: readonly CompiledMigration[], options: ApplyOptions = {}): Promise<DryRunReport> {
-  const table = options.table ?? DEFAULT_OPTIONS.table
-  return withCopy(path, async (copy, statements) => {
-    const before = readSchema(copy, table)
-    const perMigration = new Map<string, string[]>()
-    let current: string[] | undefined
-    let planned: string[] = []
-    let error: string | undefined
-    let results: readonly MigrationResult[] = []
-    try {
-      planned = [...checkedPlan(copy, available, options).pending]
-      const result = await applyMigrations(copy, available, {
-        ...options,
-        onEvent(event) {
-          if (event.type === 'migration-start') {
-            current = []
-            perMigration.set(event.id, current)
-            statements.length = 0
-          } else if (event.type === 'migration-end') {
-            current?.push(...statements)
-            current = undefined
-          }
-          options.onEvent?.(event)
-        },
-      })
-      results = result.results
-    } catch (caught) {
-      error = describeThrown(caught)
-      results = (caught as { results?: readonly MigrationResult[] }).results ?? []
-      if (current) current.push(...statements)
-    }
-    if (options.to !== undefined) planned = planned.filter((id) => results.some((r) => r.id === id) || perMigration.has(id))
-    return {
-      plan: planned,
-      migrations: results.map((r) => ({
-        id: r.id,
-        outcome: r.outcome,
-        durationMs: r.durationMs,
-        error: r.error,
-        statements: perMigration.get(r.id) ?? [],
-      })),
-      schemaChanges: diffSchema(before, readSchema(copy, table)),
-      error,
-    }
-  })
+  let planned: readonly string[] = []
+  const report = await rehearse(
+    path,
+    options.table ?? DEFAULT_OPTIONS.table,
+    'apply',
+    (copy, onEvent) => {
+      planned = checkedPlan(copy, available, options).pending
+      return applyMigrations(copy, available, { ...options, onEvent })
+    },
+    options.onEvent,
+  )
+  // A plan refused before anything ran still shows what was pending; --to limits it to what it reaches.
+  const known = new Set(report.plan)
+  const plan = options.to === undefined || report.error ? [...planned] : planned.filter((id) => known.has(id))
+  return { ...report, plan: report.plan.length > 0 ? report.plan : plan }
+}
+
+/**
+ * What `migrate:down` (or, with `redo: true`, `migrate:redo`) would do, rehearsed on a temporary copy.
+ *
+ * @example
+ * ```ts
+ * const report = await dryRunRollback('var/app.sqlite3', listCompiledMigrations(folders), { step: 2 })
+ * ```
+ */
+export async function dryRunRollback(
+  path: string,
+  available: readonly CompiledMigration[],
+  options: RollbackRunOptions & { readonly redo?: boolean } = {},
+): Promise<DryRunReport> {
+  const { redo, ...rest } = options
+  const run = redo ? redoMigrations : rollbackMigrations
+  return rehearse(path, options.table ?? DEFAULT_OPTIONS.table, redo ? 'redo' : 'rollback', (copy, onEvent) =>
+    run(copy, available, { ...rest, beforeChanges: undefined, onEvent }),
+  )
 }
 
 export interface VerifyResult {
@@ -144,7 +159,7 @@ export async function verifyDownPaths(
   options: ApplyOptions = {},
 ): Promise<VerifyReport> {
   const table = options.table ?? DEFAULT_OPTIONS.table
-  return withCopy(path, async (copy) => {
+  return withRehearsalCopy(path, async (copy) => {
     const pending = [...checkedPlan(copy, available, options).pending]
     const snapshots: Array<{ id: string; before: SchemaObject[]; after: SchemaObject[] }> = []
     // The connection settings only: each step below names its own target, and progress events stay inside.

@@ -30,14 +30,15 @@ export function renderStatus(report: StatusReport, database: string): string[] {
 }
 
 export function renderDryRun(report: DryRunReport): string[] {
+  const verb = { apply: 'apply', rollback: 'roll back', redo: 'redo' }[report.operation]
   const lines = [
     report.plan.length === 0
-      ? 'Dry run: nothing to apply'
-      : `Dry run: would apply ${report.plan.length} migration(s): ${report.plan.join(', ')}`,
+      ? `Dry run: nothing to ${verb}`
+      : `Dry run: would ${verb} ${report.plan.length} migration(s): ${report.plan.join(', ')}`,
   ]
   for (const m of report.migrations) {
     lines.push(
-      `${m.outcome === 'applied' ? 'ok    ' : m.outcome.padEnd(6)} ${m.id} (${formatMs(m.durationMs)})${m.error ? `: ${m.error}` : ''}`,
+      `${m.outcome === 'applied' || m.outcome === 'reverted' ? 'ok    ' : m.outcome.padEnd(6)} ${m.id} (${formatMs(m.durationMs)})${m.error ? `: ${m.error}` : ''}`,
     )
     for (const sql of m.statements) lines.push(`         ${sql.replace(/\s+/g, ' ').trim()}`)
   }

@@ -208,6 +208,7 @@ export class Executor {
       for (const step of steps) {
         this.log.starting(step.migration.id, 'down')
         await migrationFunction({ migration: step.migration, module: step.applied }, 'down')(guardedDatabase(this.db))
+        this.log.emit({ type: 'migration-end', id: step.migration.id, direction: 'down' })
         this.ledger.remove(step.migration.id)
       }
       for (const step of [...steps].reverse()) {

@@ -70,12 +70,30 @@ describe('gulp tasks in-process', function () {
   }
   const backups = () => readdirSync(join(project.dir, 'data')).filter((f) => f.startsWith(`db-${n}.sqlite3.`) && f.endsWith('.backup'))
 
-  it('refuses a flag the task does not take before opening the database: migrate:down --dry-run', async () => {
+  it('refuses a flag the task does not take before opening the database: migrate:unlock --step=1', async () => {
     await runTask(task('migrate:apply', []))
     const before = dumpDatabase(db)
-    const error = await refused(task('migrate:down', ['--dry-run']))
-    assert.match(error.message, /^gulp migrate:down does not accept --dry-run\. Nothing was run/)
-    assert.equal(dumpDatabase(db), before, 'nothing was rolled back')
+    const error = await refused(task('migrate:unlock', ['--step=1']))
+    assert.match(error.message, /^gulp migrate:unlock does not accept --step\. Nothing was run/)
+    assert.equal(dumpDatabase(db), before)
+  })
+
+  for (const name of ['migrate:down', 'migrate:redo']) {
+    it(`${name} --dry-run rehearses on a copy and leaves the file byte for byte unchanged`, async () => {
+      await runTask(task('migrate:apply', []))
+      const before = dumpDatabase(db)
+      const { readFileSync } = await import('node:fs')
+      const bytes = readFileSync(db)
+      await runTask(task(name, ['--dry-run', '--step=2']))
+      assert.equal(dumpDatabase(db), before)
+      assert.ok(readFileSync(db).equals(bytes), 'not a byte changed')
+    })
+  }
+
+  it('migrate:down --dry-run fails when the rehearsal fails, and says the database was not changed', async () => {
+    await runTask(task('migrate:apply', []))
+    const error = await refused(task('migrate:down', ['--dry-run', '--step=9']))
+    assert.match(error.message, /^The dry run failed \(the database was not changed\): --step=9 but only 3 migration\(s\) are applied/)
   })
 
   it('refuses a typo before creating the database: migrate --dryrun', async () => {

@@ -1,5 +1,6 @@
 /** `gulp migrate:apply` (the last step of `gulp migrate`): applies what is pending, or rehearses it with `--dry-run`. */
 import { applyMigrations } from '../../api'
+import { MigrateError } from '../../errors'
 import { listCompiledMigrations } from '../../io/migration-files'
 import type { TaskContext } from '../context'
 import { renderDryRun, renderSummary } from '../render'
@@ -14,6 +15,7 @@ export async function applyTask(ctx: TaskContext): Promise<void> {
     const report = await dryRun(ctx.databasePath, available, { ...ctx.run, ...target, onEvent: undefined })
     if (flags.json) ctx.printJson({ database: ctx.databaseLabel, dryRun: true, ...report })
     else for (const line of renderDryRun(report)) info(line)
+    if (report.error) throw new MigrateError({ kind: 'rehearsal-failed', cause: report.error, problem: report.problem })
     return
   }
   await ctx.withDatabase(async (db) => {
