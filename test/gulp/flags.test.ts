@@ -30,7 +30,8 @@ describe('gulp/flags', () => {
     ['migrate', '--dryrun', '--dry-run'],
     ['migrate:down', '--steps=2', '--step'],
     ['migrate', '--database=x', '--db'],
-    ['migrate:down', '--dry-run', undefined],
+    ['migrate:down', '--baseline=x', undefined],
+    ['migrate:down', '--baselin=x', '--baseline (a flag of other tasks)'],
     ['migrate', '--step=2', undefined],
     ['migrate:status', '--frobnicate', undefined],
   ] as const) {
