@@ -71,6 +71,7 @@ const CODES: Record<ProblemKind, MigrateErrorCode> = {
   'ledger-table-mismatch': 'DRIFT',
   'no-space': 'DATABASE_OPEN_FAILED',
   'rehearsal-failed': 'MIGRATION_FAILED',
+  'backup-failed': 'DATABASE_OPEN_FAILED',
   'check-failed': 'CHECK_FAILED',
 }
 

@@ -181,6 +181,8 @@ const MESSAGES: Messages = {
   'deferred-foreign-keys': (p) =>
     `The transaction of ${p.files.join(', ')} could not commit: deferred foreign key violation(s) (${p.violations.slice(0, 5).join('; ')}${p.violations.length > 5 ? '; ...' : ''}). ` +
     'All of them were rolled back. Fix the rows the migrations leave without a parent, or run the migration that caused it with `transactionMode` `each` to see which one.',
+  'backup-failed': (p) =>
+    `Could not write the backup ${p.destination} (${p.cause}); nothing was changed. Make its folder writable, free some space, or run without the backup.`,
   'rehearsal-failed': (p, w) => `The dry run failed (the database was not changed): ${p.problem ? describeProblem(p.problem, w) : p.cause}`,
   'no-space': (p) =>
     `Not enough free space in ${p.folder} for a copy of the database (${Math.ceil(p.neededBytes / 1e6)} MB needed, ${Math.floor(p.freeBytes / 1e6)} MB free); nothing was run. ` +

@@ -101,6 +101,7 @@ export type Problem =
       readonly outcome: FailureOutcome
     }
   | { readonly kind: 'deferred-foreign-keys'; readonly files: readonly string[]; readonly violations: readonly string[] }
+  | { readonly kind: 'backup-failed'; readonly destination: string; readonly cause: string }
   | { readonly kind: 'rehearsal-failed'; readonly cause: string; readonly problem?: Problem }
   | { readonly kind: 'no-space'; readonly folder: string; readonly neededBytes: number; readonly freeBytes: number }
   | { readonly kind: 'ledger-table-mismatch'; readonly table: string; readonly columns: readonly string[] }

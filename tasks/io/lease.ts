@@ -6,6 +6,7 @@
  */
 import type { Database } from 'better-sqlite3'
 import { hostname } from 'node:os'
+import { certainlyGone, formatIdentity, ownIdentity } from './process-identity'
 
 export interface Lease {
   readonly owner: string
@@ -14,13 +15,19 @@ export interface Lease {
   readonly migration: string
   readonly acquiredAt: string
   readonly expiresAt: string
+  /** Boot, pid namespace and start time of the holder (see `process-identity.ts`); null for leases of older versions. */
+  readonly identity?: string | null
 }
 
 export type LeaseHealth = 'live' | 'dead' | 'expired'
 
-/** Decides whether a lease's holder may still be working. */
+/**
+ * Decides whether a lease's holder may still be working. Its pid is evidence only when the holder certainly
+ * ran in this boot and pid namespace (two containers may share a host name and reuse pids); otherwise only
+ * the expiry decides.
+ */
 export function leaseHealth(lease: Lease, now: Date, isAlive: (pid: number) => boolean = pidIsAlive): LeaseHealth {
-  if (lease.host === hostname() && !isAlive(lease.pid)) return 'dead'
+  if (certainlyGone(lease.pid, lease.identity, isAlive) === true) return 'dead'
   if (Date.parse(lease.expiresAt) <= now.getTime()) return 'expired'
   return 'live'
 }
@@ -49,7 +56,9 @@ export class LeaseStore {
     const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.lockTable.slice(1, -1))
     if (!exists) return undefined
     return this.db
-      .prepare(`SELECT owner, pid, host, migration, acquired_at AS acquiredAt, expires_at AS expiresAt FROM ${this.lockTable} WHERE id = 1`)
+      .prepare(
+        `SELECT owner, pid, host, migration, acquired_at AS acquiredAt, expires_at AS expiresAt, identity FROM ${this.lockTable} WHERE id = 1`,
+      )
       .get() as Lease | undefined
   }
 
@@ -57,9 +66,17 @@ export class LeaseStore {
   take(owner: string, migration: string, ttlMs: number, now = new Date()): void {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO ${this.lockTable} (id, owner, pid, host, migration, acquired_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO ${this.lockTable} (id, owner, pid, host, migration, acquired_at, expires_at, identity) VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(owner, process.pid, hostname(), migration, now.toISOString(), new Date(now.getTime() + ttlMs).toISOString())
+      .run(
+        owner,
+        process.pid,
+        hostname(),
+        migration,
+        now.toISOString(),
+        new Date(now.getTime() + ttlMs).toISOString(),
+        formatIdentity(ownIdentity()),
+      )
   }
 
   release(owner?: string): boolean {

@@ -37,7 +37,9 @@ export class Ledger {
   /** True when the table or one of its columns is missing. Reads only. */
   needsSetup(): boolean {
     const columns = this.columns()
-    return columns.size === 0 || Object.keys(ADDED_COLUMNS).some((c) => !columns.has(c)) || !this.hasLockTable()
+    return (
+      columns.size === 0 || Object.keys(ADDED_COLUMNS).some((c) => !columns.has(c)) || !this.hasLockTable() || !this.lockTableHasIdentity()
+    )
   }
 
   /** Creates the table, or adds the new columns to a table adopted from the earlier runner. Call in a write transaction. */
@@ -55,8 +57,14 @@ export class Ledger {
     }
     this.db.exec(
       `CREATE TABLE IF NOT EXISTS ${this.lockTable} (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, ` +
-        'pid INTEGER NOT NULL, host TEXT NOT NULL, migration TEXT NOT NULL, acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL)',
+        'pid INTEGER NOT NULL, host TEXT NOT NULL, migration TEXT NOT NULL, acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL, identity TEXT)',
     )
+    if (!this.lockTableHasIdentity()) this.db.exec(`ALTER TABLE ${this.lockTable} ADD COLUMN identity TEXT`)
+  }
+
+  /** Lease tables of earlier versions lack the holder's identity column. */
+  private lockTableHasIdentity(): boolean {
+    return this.db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = 'identity'`).get(this.lockTable.slice(1, -1)) !== undefined
   }
 
   exists(): boolean {

@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import { applyMigrations, rollbackMigrations, type RollbackOptions } from '../../tasks/index'
 import { dryRun, verifyDownPaths } from '../../tasks/rehearse'
@@ -311,6 +312,23 @@ describe('operations', () => {
       assert.deepEqual(report.notVerified, ['002_b', '001_a'])
       db = folder.open()
     })
+  })
+
+  it('never replaces a backup taken in the same second, and stops before any change when the backup fails', async () => {
+    const at = new Date('2026-11-26T12:00:00Z')
+    await applyMigrations(db, folder.list(), { to: '001_a' })
+    const first = await backupDatabase(db, backupPath(folder.dbPath, at))
+    const second = await backupDatabase(db, backupPath(folder.dbPath, at))
+    assert.notEqual(first, second)
+    assert.match(second, /20261126120000-2\.backup$/)
+    writeFileSync(join(folder.dir, 'not-a-folder'), 'x')
+    const error = await rejection(
+      applyMigrations(db, folder.list(), {
+        beforeChanges: async () => void (await backupDatabase(db, join(folder.dir, 'not-a-folder', 'b.backup'))),
+      }),
+    )
+    assert.equal(error.problem.kind, 'backup-failed')
+    assert.deepEqual(recorded(), ['001_a.ts'], 'nothing was applied')
   })
 
   it('takes an online backup that holds the state before the migration', async () => {

@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
 import type { Database } from 'better-sqlite3'
 import { applyMigrations, MigrationRunError, type RunOptions } from '../../tasks/index'
+import { formatIdentity, ownIdentity } from '../../tasks/io/process-identity'
 import { CompiledFolder, applicationTableNames, recordedNames, rejection } from '../helpers/compiled'
 
 describe('runner', () => {
@@ -234,10 +235,13 @@ describe('runner', () => {
   })
 
   describe('lease', () => {
-    const takeLease = (pid: number, host: string, expiresAt = new Date(Date.now() + 60_000)) =>
+    /** A lease as another runner writes it; `identity` as a process on this machine would record it (or another scope). */
+    const takeLease = (pid: number, host: string, expiresAt = new Date(Date.now() + 60_000), identity = formatIdentity(ownIdentity())) =>
       db
-        .prepare(`INSERT INTO migrations_lock VALUES (1, 'someone-else', ?, ?, '001_long', ?, ?)`)
-        .run(pid, host, new Date().toISOString(), expiresAt.toISOString())
+        .prepare(
+          `INSERT INTO migrations_lock (id, owner, pid, host, migration, acquired_at, expires_at, identity) VALUES (1, 'someone-else', ?, ?, '001_long', ?, ?, ?)`,
+        )
+        .run(pid, host, new Date().toISOString(), expiresAt.toISOString(), identity)
 
     beforeEach(async () => {
       folder.sql('000_setup', 'CREATE TABLE setup (id INTEGER)')
@@ -268,6 +272,23 @@ describe('runner', () => {
         events.some((e) => /Broke the lease of migration 001_long .*that process is gone/.test(e)),
         events.join('\n'),
       )
+      assert.deepEqual(tables(), ['long', 'setup'])
+    })
+
+    it('never judges a holder in another container by its pid, even under the same host name', async () => {
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+      const os = await import('node:os')
+      takeLease(Number(dead.stdout), os.hostname(), undefined, 'another-boot/pid:[4026531836] 12345')
+      const error = await rejection(apply({ busyTimeoutMs: 200 }))
+      assert.equal(error.problem.kind, 'lease-held', 'its live lease is respected')
+      assert.deepEqual(tables(), ['setup'])
+    })
+
+    it('judges a reused pid by its start time: a new process with the holder pid does not keep the lease alive', async () => {
+      const mine = ownIdentity()
+      if (!mine) return
+      takeLease(process.pid, 'vm', undefined, `${mine.scope} 1`) // this pid, but a process that started at tick 1
+      await apply()
       assert.deepEqual(tables(), ['long', 'setup'])
     })
 
