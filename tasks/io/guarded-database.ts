@@ -8,12 +8,35 @@
  *   prepared throws, so no later statement runs in autocommit mode.
  */
 import type { Database, Statement } from 'better-sqlite3'
+import { droppedTables } from '../core/dropped-tables'
 import { transactionalViolation } from '../core/sql-guard'
 
-function check(sql: unknown): void {
+function check(db: Database, sql: unknown): void {
   if (typeof sql !== 'string') return
   const violation = transactionalViolation(sql)
   if (violation) throw new Error(`Refused SQL: ${violation}`)
+  for (const table of droppedTables(sql)) refuseCascadingDrop(db, table)
+}
+
+/**
+ * With foreign keys on, `DROP TABLE parent` first deletes its rows, and `ON DELETE CASCADE / SET NULL / SET
+ * DEFAULT` silently deletes or changes the child rows (a table rebuild then loses them for good). Refused
+ * before it runs when a child table with such an action has rows.
+ */
+function refuseCascadingDrop(db: Database, table: string): void {
+  if (db.pragma('foreign_keys', { simple: true }) !== 1) return
+  const children = db
+    .prepare(
+      `SELECT DISTINCT m.name AS child, f.on_delete AS action FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+       WHERE m.type = 'table' AND lower(f."table") = lower(?) AND lower(m.name) <> lower(?) AND f.on_delete IN ('CASCADE', 'SET NULL', 'SET DEFAULT')`,
+    )
+    .all(table, table) as Array<{ child: string; action: string }>
+  const affected = children.filter((c) => db.prepare(`SELECT 1 FROM "${c.child.replace(/"/g, '""')}" LIMIT 1`).get() !== undefined)
+  if (affected.length === 0) return
+  throw new Error(
+    `Refused SQL: DROP TABLE ${table} would ${affected.map((c) => `${c.action === 'CASCADE' ? 'delete' : 'change'} the rows of ${c.child} (ON DELETE ${c.action})`).join(' and ')}, ` +
+      'because foreign keys are on inside the transaction. To rebuild the table, export `const foreignKeys = false` from the migration: the runner turns them off before its transaction and checks PRAGMA foreign_key_check before committing',
+  )
 }
 
 /** Thrown at the first call after the transaction ended; the runner reports what was and was not committed. */
@@ -32,9 +55,10 @@ function assertActive(db: Database): void {
 
 const STATEMENT_CALLS = new Set(['run', 'get', 'all', 'iterate'])
 
-function guardedStatement(db: Database, statement: Statement): Statement {
+function guardedStatement(db: Database, statement: Statement, guarded: Database): Statement {
   return new Proxy(statement, {
     get(target, property) {
+      if (property === 'database') return guarded // never hand out the unguarded connection
       const value: unknown = Reflect.get(target, property, target)
       if (typeof value !== 'function') return value
       if (!STATEMENT_CALLS.has(String(property))) return (value as (...args: unknown[]) => unknown).bind(target)
@@ -47,21 +71,22 @@ function guardedStatement(db: Database, statement: Statement): Statement {
 }
 
 export function guardedDatabase(db: Database): Database {
-  return new Proxy(db, {
+  const guarded: Database = new Proxy(db, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target)
       if (typeof value !== 'function') return value
       const call = value as (...args: unknown[]) => unknown
       return (first: unknown, ...rest: unknown[]) => {
         assertActive(target)
-        if (property === 'exec') check(first)
-        if (property === 'pragma') check(typeof first === 'string' ? `PRAGMA ${first}` : first)
+        if (property === 'exec') check(target, first)
+        if (property === 'pragma') check(target, typeof first === 'string' ? `PRAGMA ${first}` : first)
         if (property === 'prepare') {
-          check(first)
-          return guardedStatement(target, call.call(target, first, ...rest) as Statement)
+          check(target, first)
+          return guardedStatement(target, call.call(target, first, ...rest) as Statement, guarded)
         }
         return call.call(target, first, ...rest)
       }
     },
   })
+  return guarded
 }

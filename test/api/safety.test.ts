@@ -64,6 +64,13 @@ describe('safety', () => {
       assert.deepEqual(applicationTableNames(db), [])
     })
 
+    it('never hands out the unguarded connection through a statement: stmt.database.exec(COMMIT) is refused', async () => {
+      folder.js('002_sneaky', `exports.up = (db) => { db.prepare('SELECT 1').database.exec('COMMIT') }`)
+      const error = await rejection(apply())
+      assert.match(error.message, /Refused SQL: the migration runs its own BEGIN\/COMMIT\/ROLLBACK/)
+      assert.deepEqual(recordedNames(db), ['001_rows.ts'], 'the migration before it is kept (batch), this one is not')
+    })
+
     it('reports a connection closed by the migration', async () => {
       folder.js('002_close', `exports.up = (db) => { db.close() }`)
       const error = await rejection(apply())
@@ -128,6 +135,44 @@ describe('safety', () => {
       )
     await apply()
     assert.deepEqual(db.prepare('SELECT fk, rt FROM seen').get(), { fk: 1, rt: 0 })
+  })
+
+  describe('a parent table dropped with foreign keys on', () => {
+    beforeEach(() => {
+      folder.sql(
+        '001_tables',
+        `CREATE TABLE monitor (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE heartbeat (id INTEGER PRIMARY KEY, monitor_id INTEGER REFERENCES monitor(id) ON DELETE CASCADE);
+         CREATE TABLE tag (id INTEGER PRIMARY KEY, monitor_id INTEGER REFERENCES "monitor"(id) ON DELETE SET NULL)`,
+      )
+    })
+    const rebuild = `CREATE TABLE monitor_new (id INTEGER PRIMARY KEY, name TEXT, active INTEGER DEFAULT 1);
+      INSERT INTO monitor_new (id, name) SELECT id, name FROM monitor; DROP TABLE "monitor"; ALTER TABLE monitor_new RENAME TO monitor`
+
+    it('refuses the rebuild instead of cascade-deleting the children, and changes nothing', async () => {
+      await apply()
+      db.exec("INSERT INTO monitor VALUES (1, 'site'); INSERT INTO heartbeat VALUES (1, 1), (2, 1); INSERT INTO tag VALUES (1, 1)")
+      folder.sql('002_rebuild', rebuild)
+      const error = await rejection(apply())
+      assert.match(
+        error.message,
+        /DROP TABLE monitor would delete the rows of heartbeat \(ON DELETE CASCADE\) and change the rows of tag \(ON DELETE SET NULL\).*export `const foreignKeys = false`/,
+      )
+      assert.equal(count('heartbeat'), 2)
+      assert.deepEqual(db.prepare('SELECT monitor_id FROM tag').pluck().all(), [1])
+    })
+
+    it('lets the same rebuild through when the children are empty, and with foreignKeys = false keeps every row', async () => {
+      folder.sql('002_rebuild', rebuild)
+      await apply()
+      db.exec("INSERT INTO monitor (id, name) VALUES (1, 'site'); INSERT INTO heartbeat VALUES (1, 1)")
+      folder.js(
+        '003_rebuild_again',
+        `exports.foreignKeys = false\nexports.up = (db) => { db.exec(${JSON.stringify(rebuild.replace(/monitor_new/g, 'monitor_next'))}) }`,
+      )
+      await apply()
+      assert.equal(count('heartbeat'), 1)
+    })
   })
 
   describe('foreignKeys = false checks', () => {
