@@ -56,18 +56,22 @@ function assertActive(db: Database): void {
 const STATEMENT_CALLS = new Set(['run', 'get', 'all', 'iterate'])
 
 function guardedStatement(db: Database, statement: Statement, guarded: Database): Statement {
-  return new Proxy(statement, {
-    get(target, property) {
+  // The proxy's target is a stand-in with the statement's prototype: `database` is a non-configurable
+  // property of the real statement, which a proxy of it would have to return as is.
+  const standIn = Object.create(Object.getPrototypeOf(statement) as object) as Statement
+  const proxy: Statement = new Proxy(standIn, {
+    get(_, property) {
       if (property === 'database') return guarded // never hand out the unguarded connection
-      const value: unknown = Reflect.get(target, property, target)
+      const value: unknown = Reflect.get(statement, property, statement)
       if (typeof value !== 'function') return value
-      if (!STATEMENT_CALLS.has(String(property))) return (value as (...args: unknown[]) => unknown).bind(target)
       return (...args: unknown[]) => {
-        assertActive(db)
-        return (value as (...args: unknown[]) => unknown).apply(target, args)
+        if (STATEMENT_CALLS.has(String(property))) assertActive(db)
+        const result = (value as (...args: unknown[]) => unknown).apply(statement, args)
+        return result === statement ? proxy : result // pluck(), raw(), expand(), safeIntegers() chain on the guarded statement
       }
     },
   })
+  return proxy
 }
 
 export function guardedDatabase(db: Database): Database {

@@ -57,7 +57,7 @@ describe('safety', () => {
     it('also stops a statement prepared before the transaction ended', async () => {
       folder.js(
         '002_prepared',
-        `exports.up = (db) => { const insert = db.prepare('INSERT INTO t VALUES (?)'); try { insert.run(3) } catch {} ; insert.run(4) }`,
+        `exports.up = (db) => { const insert = db.prepare('INSERT INTO t VALUES (?)'); const count = db.prepare('SELECT count(*) FROM t').pluck(); try { insert.run(3) } catch {} ; count.get(); insert.run(4) }`,
       )
       const error = await rejection(apply())
       assert.match(error.message, /transaction ended/)
