@@ -59,6 +59,8 @@ const CODES: Record<ProblemKind, MigrateErrorCode> = {
   'duplicate-migration': 'DUPLICATE_MIGRATION',
   'stale-output': 'STALE_OUTPUT',
   'compile-failed': 'COMPILE_FAILED',
+  'tsconfig-invalid': 'COMPILE_FAILED',
+  'output-unwritable': 'COMPILE_FAILED',
   'module-load-failed': 'INVALID_MODULE',
   'invalid-module': 'INVALID_MODULE',
   'cannot-roll-back': 'INVALID_MODULE',

@@ -148,7 +148,9 @@ const MESSAGES: Messages = {
     `Database ${p.database} is corrupt (${p.cause}); nothing was changed. Restore it from a backup, or check it with: sqlite3 ${p.database} "PRAGMA integrity_check"`,
   'migrations-folder': (p, w) =>
     `The ${p.role} folder ${p.folder} ${p.reason === 'missing' ? 'does not exist' : p.reason === 'not-a-folder' ? 'is not a folder' : p.cause}. ` +
-    `Create a migration with ${w.command('new')}, or set ${w.option('migrationsDir')} to the folder that holds them.`,
+    (p.role === 'compiled migrations'
+      ? `Compile the migrations first with ${w.command('build')} (${w.command('migrate')} compiles, then applies).`
+      : `Create a migration with ${w.command('new')}, or set ${w.option('migrationsDir')} to the folder that holds them.`),
   'no-migrations': (p, w) => `No migrations in ${p.folder}. Create one with ${w.command('new')}.`,
   'duplicate-migration': (p) =>
     p.scope === 'sources'
@@ -158,6 +160,10 @@ const MESSAGES: Messages = {
     `${p.file} has no source ${p.reason === 'not-in-manifest' ? 'in the compile manifest' : '(no .ts of that name in the migrations folder, and no compile manifest)'}, so it was not run. Run ${w.command('migrate')} (it recompiles and removes stale output) or delete the file.`,
   'compile-failed': (p) =>
     `TypeScript found ${p.diagnostics.length} error(s) in the migrations; nothing was compiled or applied:\n${p.diagnostics.join('\n')}`,
+  'tsconfig-invalid': (p) =>
+    `${p.file} is not a valid tsconfig, so nothing was compiled or applied (the compiler would otherwise fall back to its defaults): ${p.diagnostics.join('; ')}. Fix the file, or remove it to use the built-in CommonJS settings.`,
+  'output-unwritable': (p) =>
+    `Cannot write the compiled migrations to ${p.folder} (${p.cause}); nothing was applied. Make the folder writable by this user, or set distDir to a writable folder.`,
   'module-load-failed': (p) => `Migration ${p.file} threw while loading: ${p.cause}. Fix the module's top-level code; nothing was applied.`,
   'invalid-module': (p) => `Migration ${p.file} is not a valid migration: ${p.problems.join('; ')}. Nothing was applied.`,
   'cannot-roll-back': (p) =>

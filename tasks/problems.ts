@@ -84,6 +84,8 @@ export type Problem =
   | { readonly kind: 'duplicate-migration'; readonly groups: readonly (readonly string[])[]; readonly scope: 'sources' | 'compiled' }
   | { readonly kind: 'stale-output'; readonly file: string; readonly reason: 'not-in-manifest' | 'no-source-file' }
   | { readonly kind: 'compile-failed'; readonly diagnostics: readonly string[] }
+  | { readonly kind: 'tsconfig-invalid'; readonly file: string; readonly diagnostics: readonly string[] }
+  | { readonly kind: 'output-unwritable'; readonly folder: string; readonly cause: string }
   | { readonly kind: 'module-load-failed'; readonly file: string; readonly cause: string }
   | { readonly kind: 'invalid-module'; readonly file: string; readonly problems: readonly string[] }
   | {

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type Vinyl from 'vinyl'
 import type * as GulpTs from 'gulp-typescript'
@@ -129,11 +129,45 @@ function projectFor(tsconfig: string | undefined, sourceDir: string): Project {
   if (!project) {
     // Loaded on first use: requiring gulp-typescript loads TypeScript (about 0.3 s).
     const gulpTs = require('gulp-typescript') as typeof GulpTs
-    const settings = { ...FORCED_SETTINGS, typescript: cachingTypeScript(require('typescript') as typeof TypeScript) }
+    const typescript = require('typescript') as typeof TypeScript
+    if (tsconfig) assertValidTsconfig(typescript, tsconfig)
+    const settings = { ...FORCED_SETTINGS, typescript: cachingTypeScript(typescript) }
     project = tsconfig ? gulpTs.createProject(tsconfig, settings) : gulpTs.createProject({ ...DEFAULT_COMPILER_OPTIONS, ...settings })
     projects.set(key, project)
   }
   return project
+}
+
+/** Writes one output file atomically; a folder that cannot be written is one clear error. */
+function writeOutput(distDir: string, name: string, contents: string | Buffer): void {
+  try {
+    writeFileAtomic(join(distDir, name), contents)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS' && code !== 'ENOTDIR' && code !== 'ENOSPC') throw error
+    throw new MigrateError(
+      { kind: 'output-unwritable', folder: relative(process.cwd(), distDir) || distDir, cause: code },
+      { cause: error },
+    )
+  }
+}
+
+/**
+ * gulp-typescript prints a broken tsconfig's errors and compiles with its defaults instead; a wrong module
+ * format or target would then be applied. Read it with TypeScript first and refuse it, naming file and line.
+ */
+function assertValidTsconfig(ts: typeof TypeScript, tsconfig: string): void {
+  const read = ts.readConfigFile(tsconfig, ts.sys.readFile)
+  const errors = read.error
+    ? [read.error]
+    : ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(tsconfig), undefined, tsconfig).errors.filter((d) => d.code !== 18003)
+  if (errors.length === 0) return
+  const describe = (d: TypeScript.Diagnostic) => {
+    const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined
+    const where = at ? `${relative(process.cwd(), tsconfig)}:${at.line + 1}:${at.character + 1}` : relative(process.cwd(), tsconfig)
+    return `${where} - error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ').replace(/\.$/, '')}`
+  }
+  throw new MigrateError({ kind: 'tsconfig-invalid', file: relative(process.cwd(), tsconfig), diagnostics: errors.map(describe) })
 }
 
 /** Removes compiled output (`.js`, `.js.map`, `.d.ts`) whose source is gone; `entries` is the listing of `distDir`. */
@@ -164,6 +198,12 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
   const known = manifest?.compilerKey === key ? manifest.migrations : {}
 
   // A source whose stat identity matches the manifest keeps its recorded checksum: a no-op run only stats files.
+  if (existsSync(distDir) && !statSync(distDir).isDirectory())
+    throw new MigrateError({
+      kind: 'output-unwritable',
+      folder: relative(process.cwd(), distDir) || distDir,
+      cause: 'it is a file, not a folder',
+    })
   const compiledFiles = new Set(existsSync(distDir) ? readdirSync(distDir) : [])
   const contents = new Map<string, Buffer>()
   const checksums = new Map<string, string>()
@@ -192,7 +232,7 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
     const inputs = changed.map(
       (id) => new VinylFile({ cwd: process.cwd(), base: sourceDir, path: join(sourceDir, `${id}.ts`), contents: contents.get(id) }),
     )
-    for (const output of await compileVinyl(inputs, tsconfig)) writeFileAtomic(join(distDir, output.relative), output.contents as Buffer)
+    for (const output of await compileVinyl(inputs, tsconfig)) writeOutput(distDir, output.relative, output.contents as Buffer)
   }
 
   const statsChanged = [...stats].some(([id, identity]) => !same(manifest?.stats?.[id], identity))
@@ -240,5 +280,5 @@ export async function compileVinyl(files: readonly Vinyl[], tsconfig: string | u
 
 /** Writes `dist/package.json` = `{"type":"commonjs"}` so the compiled files load as CommonJS even in a `"type": "module"` package. */
 export function writeCommonJsMarker(distDir: string): void {
-  writeFileAtomic(join(distDir, 'package.json'), '{"type":"commonjs"}\n')
+  writeOutput(distDir, 'package.json', '{"type":"commonjs"}\n')
 }

@@ -237,7 +237,7 @@ export class Executor {
     notRun: readonly Step[],
     outcome: Omit<FailureOutcome, 'kept'>,
   ): never {
-    const cause = describeThrown(translateSqliteError(error, this.options.databaseLabel, this.options.busyTimeoutMs))
+    const cause = causeOf(error, this.options)
     this.log.record([
       { id: step.migration.id, direction, outcome: 'failed', durationMs, error: cause },
       ...notRun.map((n) => ({ id: n.migration.id, direction, outcome: 'not-run' as const, durationMs: 0 })),
@@ -261,6 +261,19 @@ export class Executor {
       )
     }
   }
+}
+
+/**
+ * Why a migration failed, in its words. SQLITE_BUSY inside a migration comes from a second connection it
+ * opened itself: the runner holds the write lock, so that connection waits for the runner, never the reverse.
+ */
+function causeOf(error: unknown, options: ResolvedRunOptions): string {
+  if (String((error as { code?: unknown })?.code).startsWith('SQLITE_BUSY'))
+    return (
+      "database is locked: it wrote through a second connection to this database, which waits for the runner's own " +
+      'transaction until the busy timeout. Run every statement on the db that up and down receive'
+    )
+  return describeThrown(translateSqliteError(error, options.databaseLabel, options.busyTimeoutMs))
 }
 
 function assertNoNewViolations(db: Database, before: Violations): void {

@@ -225,3 +225,30 @@ describe('safety', () => {
     assert.equal(describeThrown(circular), 'non-Error value thrown: [object Object]')
   })
 })
+
+describe('safety: one clear line', () => {
+  let folder: CompiledFolder
+  let db: Database
+  beforeEach(() => {
+    folder = new CompiledFolder()
+    db = folder.open(300)
+  })
+  afterEach(() => {
+    if (db.open) db.close()
+    folder.remove()
+  })
+
+  it('a second connection written from up: blames that connection and says the migration before it stays applied', async () => {
+    folder
+      .sql('001_a', 'CREATE TABLE a (id INTEGER)')
+      .js(
+        '002_second_connection',
+        `exports.up = () => { const D = require(${JSON.stringify(require.resolve('better-sqlite3'))}); const other = new D(${JSON.stringify(folder.dbPath)}, { timeout: 100 }); try { other.exec('CREATE TABLE b (id INTEGER)') } finally { other.close() } }`,
+      )
+    const error = await rejection(applyMigrations(db, folder.list(), { busyTimeoutMs: 300, transactionMode: 'each' }))
+    assert.match(error.message, /002_second_connection\.ts failed: database is locked: it wrote through a second connection/)
+    assert.match(error.message, /1 migration\(s\) before it stay applied/)
+    assert.doesNotMatch(error.message, /nothing was changed/)
+    assert.deepEqual(recordedNames(db), ['001_a.ts'])
+  })
+})
