@@ -133,6 +133,13 @@ describe('gulp tasks in-process', function () {
     assert.deepEqual(tables(), ['a', 'b', 'c'])
   })
 
+  it('refuses a table option with quotes or semicolons before the database file is created', async () => {
+    const error = await refused(task('migrate:apply', [], { table: 'x"; DROP TABLE users; --' }))
+    assert.match(error.message, /the table option of the gulpfile must be a table name of letters, digits and underscores/)
+    assert.equal(error.showStack, false)
+    assert.equal(existsSync(db), false)
+  })
+
   it('gives every task a description for gulp --tasks', async () => {
     for (const [name, fn] of Object.entries(migrationTasks(gulp, options(), []))) assert.ok((fn.description ?? '').length > 10, name)
   })
