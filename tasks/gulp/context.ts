@@ -21,7 +21,7 @@ import {
 } from '../options'
 import { parseFlags, type FlagTask, type Flags } from './flags'
 import { progress } from './render'
-import { info, paint, warn } from './report'
+import { info, paint, reserveStdoutForJson, warn } from './report'
 
 export interface TaskContext {
   readonly flags: Flags
@@ -56,6 +56,7 @@ function transactionMode(flags: Flags, options: MigrationTaskOptions): Transacti
 
 export function createContext(task: FlagTask, options: MigrationTaskOptions, argv: readonly string[] = process.argv.slice(2)): TaskContext {
   const flags = parseFlags(task, argv)
+  if (flags.json) reserveStdoutForJson()
   const paths = resolvePaths(options)
   const table = options.table ?? DEFAULT_OPTIONS.table
   quoteIdentifier(table) // a bad table option is refused before the database file is opened (or created)

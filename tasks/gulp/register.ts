@@ -3,6 +3,7 @@
  * runs. Every step gets a context resolved from the flags of the task that was asked for, so a flag that
  * task does not accept is refused before its first step (before compiling, before opening the database).
  */
+import { MigrateError } from '../errors'
 import type { MigrationTaskOptions } from '../options'
 import { createContext, type TaskContext } from './context'
 import type { FlagTask } from './flags'
@@ -59,6 +60,12 @@ const DESCRIPTIONS: Record<MigrationTaskName, string> = {
   'migrate:watch': 'Migrate, then compile and apply, redo or roll back on every save',
 }
 
+function printJsonError(error: unknown, message: string): void {
+  const problem = error instanceof MigrateError ? error.problem : undefined
+  const code = error instanceof MigrateError ? error.code : 'INTERNAL_ERROR'
+  process.stdout.write(JSON.stringify({ error: { code, message, problem } }, null, 2) + '\n')
+}
+
 /**
  * Creates the migration tasks without registering them. `argv` defaults to the process's arguments.
  *
@@ -83,7 +90,11 @@ export function migrationTasks(
       try {
         await body(createContext(entry, options, argv ?? process.argv.slice(2)))
       } catch (error) {
-        throw toPluginError(error, wording)
+        const pluginError = toPluginError(error, wording)
+        // --json: scripts read stdout (with gulp's --silent, gulp-cli prints nothing else), so the failure is JSON too.
+        const reported = error instanceof MigrateError && error.problem.kind === 'check-failed' // its verdict is the JSON
+        if ((argv ?? process.argv).includes('--json') && !reported) printJsonError(error, pluginError.message)
+        throw pluginError
       }
     }
     fn.displayName = `${prefix}${name}`
@@ -109,7 +120,10 @@ export function migrationTasks(
   }
   const tasks = {} as Record<MigrationTaskName, TaskFunction>
   for (const name of TASK_NAMES) {
-    const steps = STEPS[name].map((s) => step(name, s))
+    // A series' last step gets its own name, so a failure is not reported twice under one name.
+    const steps = STEPS[name].map(([stepName, body], _, all) =>
+      step(name, [all.length > 1 && stepName === name ? (`${name} (run)` as MigrationTaskName) : stepName, body]),
+    )
     const task = steps.length === 1 ? steps[0] : (gulp.series(...steps) as TaskFunction)
     task.description = DESCRIPTIONS[name]
     tasks[name] = task

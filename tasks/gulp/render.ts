@@ -14,14 +14,15 @@ export function table(header: readonly string[], rows: ReadonlyArray<readonly st
 }
 
 export function renderStatus(report: StatusReport, database: string): string[] {
-  const rows = report.migrations.map((m) => [m.id, m.state, m.appliedAt ?? '', m.durationMs === null ? '' : formatMs(m.durationMs)])
+  const when = (iso: string | null) => (iso ?? '').replace('T', ' ').replace(/(\.\d+)?Z$/, '') // UTC, as in the table's header
+  const rows = report.migrations.map((m) => [m.id, m.state, when(m.appliedAt), m.durationMs === null ? '' : formatMs(m.durationMs)])
   const counts = ['applied', 'pending', 'changed', 'missing', 'out-of-order']
     .map((state) => [state, report.migrations.filter((m) => m.state === state).length] as const)
     .filter(([, n]) => n > 0)
     .map(([state, n]) => `${n} ${state}`)
   const lines = [
     `Database ${database}`,
-    ...table(['Migration', 'State', 'Applied at', 'Duration'], rows),
+    ...table(['Migration', 'State', 'Applied at (UTC)', 'Duration'], rows),
     counts.join(', ') || 'No migrations',
   ]
   if (report.stale.length > 0) lines.push(`Stale compiled output (run gulp migrate:build): ${report.stale.join(', ')}`)

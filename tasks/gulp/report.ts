@@ -33,8 +33,16 @@ export function paint(format: 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bol
   return colorEnabled() ? styleText(format, text) : text
 }
 
+let stdoutIsForJson = false
+
+/** With `--json`, stdout carries one JSON document: progress and info lines go to stderr instead. */
+export function reserveStdoutForJson(): void {
+  stdoutIsForJson = true
+}
+
 export function info(message: string): void {
-  log(message)
+  if (stdoutIsForJson) process.stderr.write(`${message}\n`)
+  else log(message)
 }
 
 export function warn(message: string): void {
@@ -50,8 +58,23 @@ export function error(message: string): void {
  * keeps its stack.
  */
 export function toPluginError(error: unknown, wording: Wording = cliWording()): PluginError {
-  if (error instanceof PluginError) return error
-  if (error instanceof MigrateError) return new PluginError(PLUGIN_NAME, describeProblem(error.problem, wording), { showStack: false })
-  if (error instanceof Error) return new PluginError(PLUGIN_NAME, error, { showStack: true })
-  return new PluginError(PLUGIN_NAME, String(error), { showStack: false })
+  if (error instanceof PluginError) return plainUnlessColoured(error)
+  if (error instanceof MigrateError)
+    return plainUnlessColoured(new PluginError(PLUGIN_NAME, describeProblem(error.problem, wording), { showStack: false }))
+  if (error instanceof Error) return plainUnlessColoured(new PluginError(PLUGIN_NAME, error, { showStack: true }))
+  return plainUnlessColoured(new PluginError(PLUGIN_NAME, String(error), { showStack: false }))
+}
+
+// eslint-disable-next-line no-control-regex -- matching the escape character is the point
+const ANSI = /\u001b\[[0-9;]*m/g
+
+/**
+ * plugin-error colours its `Error in plugin` header whenever FORCE_COLOR is not 0 (ansi-colors looks at
+ * neither the terminal, NO_COLOR nor --no-color), and gulp-cli prints that `toString()`: same rule as our lines.
+ */
+function plainUnlessColoured(error: PluginError): PluginError {
+  if (colorEnabled()) return error
+  const coloured = error.toString.bind(error)
+  Object.defineProperty(error, 'toString', { value: () => coloured().replace(ANSI, ''), enumerable: false, configurable: true })
+  return error
 }

@@ -10,6 +10,15 @@ import { MigrateError } from '../errors'
 
 const ADDED_COLUMNS = { checksum: 'TEXT', duration_ms: 'INTEGER' } as const
 
+/**
+ * SQLite's CURRENT_TIMESTAMP (`2026-11-28 12:52:04`, UTC without saying so) as ISO 8601 with its zone
+ * (`2026-11-28T12:52:04Z`), which `new Date()` and every JSON consumer read as UTC. Other text is kept.
+ */
+export function isoTime(value: string | null): string {
+  if (!value) return ''
+  return /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value) ? `${value.replace(' ', 'T')}Z` : value
+}
+
 export function quoteIdentifier(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     throw new MigrateError({
@@ -82,7 +91,7 @@ export class Ledger {
       .all() as Array<{ name: string; appliedAt: string | null; checksum?: string | null; durationMs?: number | null }>
     return rows.map((r) => ({
       name: r.name,
-      appliedAt: r.appliedAt ?? '',
+      appliedAt: isoTime(r.appliedAt),
       checksum: r.checksum ?? null,
       durationMs: r.durationMs ?? null,
     }))

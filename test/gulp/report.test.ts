@@ -23,4 +23,25 @@ describe('gulp/report', () => {
     )
     assert.equal(toPluginError(new TypeError('a bug')).showStack, true)
   })
+
+  it('prints the Error in plugin header without ANSI escapes unless colour is wanted (raw bytes)', async () => {
+    const saved = { ...process.env }
+    try {
+      delete process.env.FORCE_COLOR
+      process.env.NO_COLOR = '1'
+      const plain = toPluginError(new MigrateError({ kind: 'watch-needs-gulp' })).toString()
+      assert.match(plain, /Error in plugin "gulp-sqlite-migrate"/)
+      assert.ok(!plain.includes('\u001b'), JSON.stringify(plain))
+      delete process.env.NO_COLOR
+      process.env.FORCE_COLOR = '1'
+      assert.ok(
+        toPluginError(new MigrateError({ kind: 'watch-needs-gulp' }))
+          .toString()
+          .includes('\u001b'),
+        'coloured when forced',
+      )
+    } finally {
+      process.env = saved
+    }
+  })
 })
