@@ -2,21 +2,27 @@
  * Compiled migration fixtures for tests whose subject is not the TypeScript compile.
  *
  * A cold compile in a fresh `gulp` process costs seconds (TypeScript and @types/node are loaded and parsed);
- * a `gulp migrate` that finds nothing changed costs about half a second, because the compile step stats each
- * source against the compile manifest (`dist/.manifest.json`) and never loads TypeScript. So every fixture
- * source registered with {@link fixture} is compiled together, once per process, by one real
- * `gulp migrate:build`, and {@link compiledProject} assembles a project from them: the sources under the file
- * names the test asks for, their compiled `.js`, the CommonJS marker, and a manifest listing exactly those
- * sources with their checksums and current mtime and size. The tasks then take the no-op compile path unless
- * the test changes a source (which then really compiles).
+ * a `gulp migrate` that finds nothing changed costs about half a second, because the compile step checks each
+ * source against the compile manifest (`dist/.manifest.json`) and never loads TypeScript. So the fixture
+ * sources registered with {@link fixture} are compiled in this process by the built package's own compile step
+ * (`compileMigrations` of `gulp-sqlite-migrate`, as the gulpfile uses it: gulp-typescript with the projects'
+ * tsconfig), all in one folder, so TypeScript is loaded once per process and a later batch (a test file loaded
+ * later by a parallel worker) compiles incrementally in a fraction of a second.
+ *
+ * {@link compiledProject} then assembles a project: the sources under the file names the test asks for, their
+ * compiled `.js`, the CommonJS marker, and a manifest listing exactly those sources with the checksums the
+ * compile recorded. The manifest has no stat identities (mtime, size, ...) for them, so the next compile
+ * reads and hashes the sources once, finds every checksum known and every `.js` present, and compiles nothing.
+ * A test that changes a source really compiles.
  *
  * A compiled CommonJS module does not depend on its file name, so one compiled source can appear under any
- * migration name.
+ * migration name. Every fixture must compile: they are compiled together.
  */
 import { strict as assert } from 'node:assert'
 import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { compileMigrations, writeCommonJsMarker } from 'gulp-sqlite-migrate' // the built package (lib/), as the gulpfile loads it
 import { TestProject, migrationSource } from './project'
 
 /** A migration source, compiled on first use together with every other fixture registered in this process. */
@@ -31,18 +37,13 @@ interface Manifest {
   readonly [key: string]: unknown
 }
 
-interface Batch {
-  readonly distDir: string
-  readonly manifest: Manifest
-}
-
 const registered = new Map<string, Fixture>()
-const batches = new Map<string, Promise<Batch>>()
-const compileDirs: TestProject[] = []
+/** Fixture id → the manifest of the compile that included it. */
+const batches = new Map<string, Promise<Manifest>>()
+let compileFolder: TestProject | undefined
+let lastBatch: Promise<unknown> = Promise.resolve()
 
-process.once('exit', () => {
-  for (const project of compileDirs) project.remove()
-})
+process.once('exit', () => compileFolder?.remove())
 
 /** Registers a migration source (call it at module level, so one compile covers every test file). */
 export function fixture(text: string): Fixture {
@@ -59,17 +60,17 @@ export function sqlFixture(sql: string, downSql?: string): Fixture {
   return fixture(migrationSource(sql, downSql))
 }
 
-/** Compiles every registered fixture not compiled yet, in one real `gulp migrate:build`. */
-function compileBatch(): Promise<Batch> {
+/** Compiles every registered fixture not compiled yet, after the batches before it, in this process's folder. */
+function compileBatch(): Promise<Manifest> {
   const todo = [...registered.values()].filter((f) => !batches.has(f.id))
-  const project = new TestProject('fixtures')
-  compileDirs.push(project)
-  for (const f of todo) project.write(`${f.id}.ts`, f.text)
-  const batch = project.gulp(['migrate:build']).then((run): Batch => {
-    assert.equal(run.code, 0, `compiling the fixtures failed:\n${run.output}`)
-    const manifest = JSON.parse(readFileSync(join(project.distDir, '.manifest.json'), 'utf8')) as Batch['manifest']
-    return { distDir: project.distDir, manifest }
+  const folder = (compileFolder ??= new TestProject('fixtures'))
+  const batch = lastBatch.then(async (): Promise<Manifest> => {
+    for (const f of todo) folder.write(`${f.id}.ts`, f.text)
+    await compileMigrations({ sourceDir: folder.migrationsDir, distDir: folder.distDir })
+    writeCommonJsMarker(folder.distDir)
+    return JSON.parse(readFileSync(join(folder.distDir, '.manifest.json'), 'utf8')) as Manifest
   })
+  lastBatch = batch.catch(() => undefined)
   for (const f of todo) batches.set(f.id, batch)
   return batch
 }
@@ -80,7 +81,7 @@ export async function compileFixtures(): Promise<void> {
   await Promise.all(new Set(batches.values()))
 }
 
-function batchOf(f: Fixture): Promise<Batch> {
+function batchOf(f: Fixture): Promise<Manifest> {
   return batches.get(f.id) ?? compileBatch()
 }
 
@@ -91,7 +92,8 @@ function batchOf(f: Fixture): Promise<Batch> {
 export async function addCompiled(project: TestProject, files: Readonly<Record<string, Fixture>>): Promise<void> {
   const entries = Object.entries(files)
   const compiled = await Promise.all(entries.map(([, f]) => batchOf(f)))
-  if (!compiled[0]) return
+  if (!compiled[0] || !compileFolder) return
+  const { distDir } = compileFolder
   mkdirSync(project.distDir, { recursive: true })
   const manifestPath = join(project.distDir, '.manifest.json')
   const existing = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Partial<Manifest>) : {}
@@ -99,18 +101,16 @@ export async function addCompiled(project: TestProject, files: Readonly<Record<s
   const stats: Record<string, unknown> = { ...existing.stats }
   entries.forEach(([file, f], i) => {
     const id = file.replace(/\.ts$/, '')
-    const batch = compiled[i]
-    const source = project.write(file, f.text)
-    copyFileSync(join(batch.distDir, `${f.id}.js`), join(project.distDir, `${id}.js`))
-    const checksum = batch.manifest.migrations[f.id]
+    project.write(file, f.text)
+    delete stats[id] // the stat identity the compile step compares is its own business: it hashes this source instead
+    copyFileSync(join(distDir, `${f.id}.js`), join(project.distDir, `${id}.js`))
+    const checksum = compiled[i].migrations[f.id]
     assert.ok(checksum, `no checksum for fixture ${f.id} in the compile manifest`)
     migrations[id] = checksum
-    const { mtimeMs, size } = statSync(source)
-    stats[id] = [mtimeMs, size]
   })
   // Everything else in the manifest (its version, the compiler key) is what the real compile wrote.
-  writeFileSync(manifestPath, JSON.stringify({ ...compiled[0].manifest, migrations, stats }) + '\n')
-  copyFileSync(join(compiled[0].distDir, 'package.json'), join(project.distDir, 'package.json'))
+  writeFileSync(manifestPath, JSON.stringify({ ...compiled[0], migrations, stats }) + '\n')
+  copyFileSync(join(distDir, 'package.json'), join(project.distDir, 'package.json'))
 }
 
 /** A new project whose migrations are `files` (file name → fixture), compiled as by {@link addCompiled}. No database yet. */
