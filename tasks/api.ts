@@ -8,11 +8,12 @@
  * database as it was: nothing is written before every check passed.
  */
 import type { Database } from 'better-sqlite3'
+import { randomUUID } from 'node:crypto'
 import { decideBaseline } from './core/baseline'
 import { driftProblem, type DriftPolicy } from './core/drift'
 import { migrationId } from './core/migration-name'
 import { planMigrations, type Plan, type RecordedMigration } from './core/plan'
-import { selectRollback, selectUpTo, type LooseRollbackTarget } from './core/selection'
+import { selectOne, selectRollback, selectUpTo, type LooseRollbackTarget } from './core/selection'
 import { groupIntoUnits, type Unit } from './core/units'
 import { MigrateError } from './errors'
 import { translateSqliteError } from './io/database'
@@ -36,6 +37,8 @@ interface Run {
   readonly lock: WriteLock
   readonly log: RunLog
   readonly executor: Executor
+  /** Recorded with every migration this run applies. */
+  readonly runId: string
 }
 
 /** Sets up one run, runs `body` holding the write lock, commits what is left open, and words SQLite's errors. */
@@ -44,10 +47,11 @@ async function withRun(db: Database, options: RunOptions, body: (run: Run) => Pr
   const ledger = new Ledger(db, settings.table)
   const lock = new WriteLock(db, ledger.lockTable, settings)
   const log = new RunLog(settings.onEvent)
+  const runId = randomUUID()
   try {
     await lock.acquire()
     failpoint('after-begin')
-    await body({ db, settings, ledger, lock, log, executor: new Executor(db, lock, ledger, log, settings) })
+    await body({ db, settings, ledger, lock, log, runId, executor: new Executor(db, lock, ledger, log, settings, runId) })
     lock.commit()
     return log.result()
   } catch (error) {
@@ -95,7 +99,7 @@ function decidePlan(available: readonly CompiledMigration[], rows: readonly Reco
  * ```
  */
 export function applyMigrations(db: Database, available: readonly CompiledMigration[], options: ApplyOptions = {}): Promise<RunResult> {
-  return withRun(db, options, async ({ settings, ledger, log, executor }) => {
+  return withRun(db, options, async ({ settings, ledger, log, executor, runId }) => {
     const recorded = ledger.read()
     const baseline = decideBaseline({
       hasHistory: recorded.length > 0,
@@ -108,11 +112,11 @@ export function applyMigrations(db: Database, available: readonly CompiledMigrat
     const baselined = baseline.action === 'record' ? baseline.ids : []
     const rows = [...recorded, ...baselined.map((name) => ({ name, checksum: null, appliedAt: '', durationMs: 0 }))]
     const plan = decidePlan(available, rows, options)
-    const selection = selectUpTo(
-      plan.pending,
-      available.map((m) => m.id),
-      options.to,
-    )
+    const known = available.map((m) => m.id)
+    const selection =
+      options.only === undefined
+        ? selectUpTo(plan.pending, known, options.to)
+        : selectOne(plan.pending, known, options.only, options.allowOutOfOrder ?? false)
     if (!selection.ok) throw new MigrateError(selection.problem)
     // Load and check every module before anything runs: a broken one stops the run with nothing applied.
     const byId = new Map(available.map((m) => [m.id, m]))
@@ -124,7 +128,7 @@ export function applyMigrations(db: Database, available: readonly CompiledMigrat
     if (steps.length > 0) await options.beforeChanges?.()
     // Every check passed: write.
     if (ledger.needsSetup()) ledger.setup()
-    for (const id of baselined) ledger.record(id, byId.get(id)?.checksum ?? null, 0)
+    for (const id of baselined) ledger.record(id, byId.get(id)?.checksum ?? null, 0, runId)
     const checksums = plan.checksumsToRecord.filter((c) => !baselined.includes(c.id))
     for (const { id, checksum } of checksums) ledger.setChecksum(id, checksum)
     log.recordedBaseline(baselined)
@@ -135,7 +139,12 @@ export function applyMigrations(db: Database, available: readonly CompiledMigrat
 
 /** Applied ids to act on for a rollback or redo, checked against the target. */
 function rollbackSelection(ledger: Ledger, target: LooseRollbackTarget): string[] {
-  const selection = selectRollback(ledger.appliedIds(), target)
+  const seen = new Set<string>()
+  const applied = ledger
+    .read()
+    .map((row) => ({ id: migrationId(row.name), runId: row.runId ?? null }))
+    .filter((row) => !seen.has(row.id) && seen.add(row.id))
+  const selection = selectRollback(applied, target)
   if (!selection.ok) throw new MigrateError(selection.problem)
   return selection.ids
 }

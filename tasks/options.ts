@@ -38,6 +38,8 @@ export interface RunOptions {
 export interface ApplyOptions extends RunOptions, DriftPolicy {
   /** Apply pending migrations up to and including this one. */
   readonly to?: string
+  /** Apply only this pending migration (refused while older ones are pending, unless `allowOutOfOrder`). */
+  readonly only?: string
   /** On a database with tables but no migration history: record every migration up to this one as applied, without running it. */
   readonly baseline?: string
   /**

@@ -109,10 +109,19 @@ const MESSAGES: Messages = {
   'npm-config-flag': (p) =>
     `npm passed ${p.flag}${p.value === 'true' ? '' : `=${p.value}`} to its own configuration, not to gulp, so it would be ignored; nothing was run. ` +
     `Put it after \`--\`: npm run ${p.script} -- ${p.flag}${p.value === 'true' ? '' : `=${p.value}`}`,
+  'not-newest': (p, w) =>
+    `${w.option('name', p.name)} is not the newest applied migration (applied after it: ${p.newer.join(', ')}); rolling it back alone could break them. Nothing was rolled back. ` +
+    `Roll back everything after it first, or use ${w.option('to')} to roll back to a point.`,
+  'not-pending': (p, w) => `${w.option('name', p.name)} is already applied; nothing was applied. See ${w.command('status')}.`,
+  'would-skip': (p, w) =>
+    `Applying ${p.name} alone would leave ${p.older.join(', ')} pending before it (out of order); nothing was applied. ` +
+    `Apply them first, or run with ${w.option('allowOutOfOrder', true)}.`,
   'unknown-migration': (p, w) =>
-    p.option === 'to'
-      ? `${w.option('to', p.name)} names no migration; nothing was applied. Use a name from ${w.command('status')}, such as ${p.known.at(-1) ?? '20261126120000_add_users'}.`
-      : `${w.option('baseline', p.name)} names no migration; nothing was recorded. Known: ${p.known.join(', ') || 'none'}.`,
+    p.option === 'name'
+      ? `${w.option('name', p.name)} names no migration; nothing was changed. Use a name from ${w.command('status')}.`
+      : p.option === 'to'
+        ? `${w.option('to', p.name)} names no migration; nothing was applied. Use a name from ${w.command('status')}, such as ${p.known.at(-1) ?? '20261126120000_add_users'}.`
+        : `${w.option('baseline', p.name)} names no migration; nothing was recorded. Known: ${p.known.join(', ') || 'none'}.`,
   'not-applied': (p, w) =>
     `${w.option('to', p.name)} is not an applied migration; nothing was rolled back. Applied: ${p.applied.length > 0 ? p.applied.join(', ') : 'none'}.`,
   'step-too-large': (p, w) =>

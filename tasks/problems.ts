@@ -18,6 +18,7 @@ export type OptionName =
   | 'table'
   | 'migrationsDir'
   | 'force'
+  | 'lastRun'
 
 /** Commands a message can suggest. */
 export type CommandName = 'new' | 'repair' | 'unlock' | 'build' | 'migrate' | 'status' | 'down' | 'redo'
@@ -49,7 +50,15 @@ export type Problem =
   | { readonly kind: 'conflicting-options'; readonly options: readonly OptionName[] }
   | { readonly kind: 'unknown-flag'; readonly flag: string; readonly task: string; readonly suggestion?: string }
   | { readonly kind: 'npm-config-flag'; readonly flag: string; readonly value: string; readonly script: string }
-  | { readonly kind: 'unknown-migration'; readonly option: 'to' | 'baseline'; readonly name: string; readonly known: readonly string[] }
+  | {
+      readonly kind: 'unknown-migration'
+      readonly option: 'to' | 'baseline' | 'name'
+      readonly name: string
+      readonly known: readonly string[]
+    }
+  | { readonly kind: 'not-newest'; readonly name: string; readonly newer: readonly string[] }
+  | { readonly kind: 'not-pending'; readonly name: string }
+  | { readonly kind: 'would-skip'; readonly name: string; readonly older: readonly string[] }
   | { readonly kind: 'not-applied'; readonly name: string; readonly applied: readonly string[] }
   | { readonly kind: 'step-too-large'; readonly step: number; readonly applied: number }
   | { readonly kind: 'nothing-to-repair'; readonly name: string }

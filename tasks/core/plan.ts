@@ -16,6 +16,8 @@ export interface RecordedMigration {
   readonly checksum: string | null
   readonly appliedAt: string
   readonly durationMs: number | null
+  /** The run that applied it (one id per `gulp migrate`); null for rows of earlier versions. */
+  readonly runId?: string | null
 }
 
 export type MigrationState = 'applied' | 'pending' | 'changed' | 'missing' | 'out-of-order'

@@ -25,6 +25,7 @@ const FLAGS = {
   baseline: { type: 'string', example: '20261126120000_add_users' },
   backup: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  'last-run': { type: 'boolean' },
   quiet: { type: 'boolean' },
   verbose: { type: 'boolean' },
 } as const
@@ -62,6 +63,8 @@ const DRIFT: readonly FlagName[] = ['allow-out-of-order', 'allow-missing']
 /** The flags each task accepts (for a series such as `migrate`, the flags of the whole series). */
 export const TASK_FLAGS = {
   'migration:new': ['name'],
+  'migrate:make': ['name'],
+  'migrate:up': [...CONNECTION, ...OUTPUT, ...DRIFT, 'name', 'backup', 'dry-run'],
   migrate: [...CONNECTION, ...OUTPUT, ...MODES, ...DRIFT, 'to', 'baseline', 'backup', 'dry-run'],
   'migrate:compile': [],
   'migrate:marker': [],
@@ -69,7 +72,7 @@ export const TASK_FLAGS = {
   'migrate:apply': [...CONNECTION, ...OUTPUT, ...MODES, ...DRIFT, 'to', 'baseline', 'backup', 'dry-run'],
   'migrate:status': ['db', 'busy-timeout', 'json'],
   'migrate:check': ['db', 'busy-timeout', 'json'],
-  'migrate:down': [...CONNECTION, ...OUTPUT, ...MODES, 'step', 'to', 'all', 'backup', 'dry-run'],
+  'migrate:down': [...CONNECTION, ...OUTPUT, ...MODES, 'step', 'to', 'all', 'last-run', 'name', 'backup', 'dry-run'],
   'migrate:redo': [...CONNECTION, ...OUTPUT, 'step', 'backup', 'dry-run'],
   'migrate:verify': [...CONNECTION, ...MODES, ...DRIFT],
   'migrate:repair': [...CONNECTION, 'name', 'backup'],
@@ -92,6 +95,7 @@ export interface Flags {
   readonly step?: number
   readonly to?: string
   readonly all?: boolean
+  readonly lastRun?: boolean
   readonly baseline?: string
   /** `true` for `--backup`, `false` for `--no-backup`, `undefined` when neither was given (the gulpfile decides). */
   readonly backup?: boolean
@@ -217,6 +221,7 @@ export function parseFlags(task: FlagTask, argv: readonly string[] = process.arg
     step: wholeNumber(str('step'), 'step', 1),
     to: str('to'),
     all: bool('all'),
+    lastRun: bool('last-run'),
     baseline: str('baseline'),
     backup: bool('backup'),
     dryRun: bool('dry-run'),

@@ -9,7 +9,7 @@ import { createContext, type TaskContext } from './context'
 import type { FlagTask } from './flags'
 import type { GulpLike, TaskFunction } from './gulp-types'
 import { toPluginError } from './report'
-import { applyTask } from './tasks/apply'
+import { applyTask, upTask } from './tasks/apply'
 import { compileTask, markerTask } from './tasks/build'
 import { downTask, redoTask } from './tasks/down'
 import { newMigrationTask } from './tasks/new'
@@ -23,7 +23,9 @@ export type { GulpLike, TaskFunction, WatchOptions } from './gulp-types'
 
 export const TASK_NAMES = [
   'migration:new',
+  'migrate:make',
   'migrate',
+  'migrate:up',
   'migrate:compile',
   'migrate:marker',
   'migrate:build',
@@ -45,6 +47,8 @@ type Step = readonly [name: MigrationTaskName, body: (ctx: TaskContext) => Promi
 
 const DESCRIPTIONS: Record<MigrationTaskName, string> = {
   'migration:new': 'Create migrations/<UTC timestamp>_<name>.ts from the template (--name=NAME)',
+  'migrate:make': 'The same as migration:new (the knex and Kysely name)',
+  'migrate:up': 'Compile, then apply exactly one pending migration (--name=NAME)',
   migrate: 'Compile the migrations and apply the pending ones (--to, --dry-run, --backup, --json, ...)',
   'migrate:compile': 'Compile the TypeScript migrations to CommonJS in the output folder',
   'migrate:marker': 'Write the {"type":"commonjs"} marker into the output folder',
@@ -52,7 +56,7 @@ const DESCRIPTIONS: Record<MigrationTaskName, string> = {
   'migrate:apply': 'Apply the pending compiled migrations, without compiling',
   'migrate:status': 'Show where each migration stands (--json)',
   'migrate:check': 'Exit non-zero, with a code per kind of problem, when anything is pending or drifted (CI gate)',
-  'migrate:down': 'Roll back the newest migration (--step=N, --to=NAME, --all)',
+  'migrate:down': 'Roll back the newest migration (--step=N, --to=NAME, --all, --last-run, --name=NAME)',
   'migrate:redo': 'Roll back the newest migration and apply it again, as one unit (--step=N)',
   'migrate:verify': 'Prove on a copy that every pending migration has a down that undoes its up',
   'migrate:repair': 'Accept the current source of applied migrations that changed (--name=NAME)',
@@ -104,6 +108,8 @@ export function migrationTasks(
   const marker: Step = ['migrate:marker', markerTask]
   const STEPS: Record<MigrationTaskName, readonly Step[]> = {
     'migration:new': [['migration:new', (ctx) => newMigrationTask(ctx, options)]],
+    'migrate:make': [['migrate:make', (ctx) => newMigrationTask(ctx, options)]],
+    'migrate:up': [compile, marker, ['migrate:up', upTask]],
     migrate: [compile, marker, ['migrate:apply', applyTask]],
     'migrate:compile': [compile],
     'migrate:marker': [marker],

@@ -16,6 +16,7 @@ const FLAG_OF: Record<OptionName, string> = {
   table: 'the table option of the gulpfile',
   migrationsDir: 'the migrationsDir option of the gulpfile',
   force: '--force',
+  lastRun: '--last-run',
 }
 
 const COMMAND_OF: Record<CommandName, string> = {

@@ -8,7 +8,7 @@ import type { RecordedMigration } from '../core/plan'
 import { migrationId } from '../core/migration-name'
 import { MigrateError } from '../errors'
 
-const ADDED_COLUMNS = { checksum: 'TEXT', duration_ms: 'INTEGER' } as const
+const ADDED_COLUMNS = { checksum: 'TEXT', duration_ms: 'INTEGER', run_id: 'TEXT' } as const
 
 /**
  * SQLite's CURRENT_TIMESTAMP (`2026-11-28 12:52:04`, UTC without saying so) as ISO 8601 with its zone
@@ -57,7 +57,7 @@ export class Ledger {
     if (columns.size === 0) {
       this.db.exec(
         `CREATE TABLE ${this.table} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, ` +
-          `applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, checksum TEXT, duration_ms INTEGER)`,
+          `applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, checksum TEXT, duration_ms INTEGER, run_id TEXT)`,
       )
     } else {
       for (const [column, type] of Object.entries(ADDED_COLUMNS)) {
@@ -83,24 +83,32 @@ export class Ledger {
   read(): RecordedMigration[] {
     const columns = this.columns()
     if (columns.size === 0) return []
-    const hasNew = columns.has('checksum')
-    const rows = this.db
-      .prepare(
-        `SELECT name, applied_at AS appliedAt${hasNew ? ', checksum, duration_ms AS durationMs' : ''} FROM ${this.table} ORDER BY id`,
-      )
-      .all() as Array<{ name: string; appliedAt: string | null; checksum?: string | null; durationMs?: number | null }>
+    const optional = [
+      columns.has('checksum') ? ', checksum' : '',
+      columns.has('duration_ms') ? ', duration_ms AS durationMs' : '',
+      columns.has('run_id') ? ', run_id AS runId' : '',
+    ].join('')
+    const rows = this.db.prepare(`SELECT name, applied_at AS appliedAt${optional} FROM ${this.table} ORDER BY id`).all() as Array<{
+      name: string
+      appliedAt: string | null
+      checksum?: string | null
+      durationMs?: number | null
+      runId?: string | null
+    }>
     return rows.map((r) => ({
       name: r.name,
       appliedAt: isoTime(r.appliedAt),
       checksum: r.checksum ?? null,
       durationMs: r.durationMs ?? null,
+      runId: r.runId ?? null,
     }))
   }
 
-  record(id: string, checksum: string | null, durationMs: number): void {
+  /** Records an applied migration; `runId` groups the migrations of one run (for rolling back the last run). */
+  record(id: string, checksum: string | null, durationMs: number, runId: string | null = null): void {
     this.db
-      .prepare(`INSERT INTO ${this.table} (name, checksum, duration_ms) VALUES (?, ?, ?)`)
-      .run(`${id}.ts`, checksum, Math.round(durationMs))
+      .prepare(`INSERT INTO ${this.table} (name, checksum, duration_ms, run_id) VALUES (?, ?, ?, ?)`)
+      .run(`${id}.ts`, checksum, Math.round(durationMs), runId)
   }
 
   /** Deletes the record of a rolled-back migration (under any of the names it may have been recorded as). */

@@ -37,6 +37,7 @@ export class Executor {
     private readonly ledger: Ledger,
     private readonly log: RunLog,
     private readonly options: ResolvedRunOptions,
+    private readonly runId: string,
   ) {}
 
   async run(units: readonly Unit<Step>[], direction: Direction): Promise<void> {
@@ -49,7 +50,7 @@ export class Executor {
 
   /** Writes the bookkeeping of a finished step: the record of an applied migration, or its removal. */
   private record(step: Step, direction: Direction, durationMs: number): void {
-    if (direction === 'up') this.ledger.record(step.migration.id, step.migration.checksum, durationMs)
+    if (direction === 'up') this.ledger.record(step.migration.id, step.migration.checksum, durationMs, this.runId)
     else this.ledger.remove(step.migration.id)
   }
 
@@ -216,7 +217,7 @@ export class Executor {
         await migrationFunction(step, 'up')(guardedDatabase(this.db))
         this.log.emit({ type: 'migration-end', id: step.migration.id, direction: 'up' })
         this.assertStillInTransaction(step)
-        this.ledger.record(step.migration.id, step.migration.checksum, performance.now() - t0)
+        this.ledger.record(step.migration.id, step.migration.checksum, performance.now() - t0, this.runId)
       }
       this.lock.commit()
     } catch (error) {

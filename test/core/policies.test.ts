@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { decideBaseline } from '../../tasks/core/baseline'
 import { driftProblem } from '../../tasks/core/drift'
 import { planMigrations } from '../../tasks/core/plan'
-import { selectRollback } from '../../tasks/core/selection'
+import { selectOne, selectRollback } from '../../tasks/core/selection'
 import { groupIntoUnits, type TransactionMode, type UnitMember } from '../../tasks/core/units'
 
 const file = (id: string, checksum = 'c') => ({ id, checksum })
@@ -107,6 +107,38 @@ describe('core policies', () => {
       assert.deepEqual(selectRollback(applied, { to: '001_a.ts' }), { ok: true, ids: ['003_c', '002_b'] })
       assert.deepEqual(selectRollback(applied, { all: true }), { ok: true, ids: ['003_c', '002_b', '001_a'] })
     })
+    it('selects the last run (knex batch) and one named migration, which must be the newest', async () => {
+      const rows = [
+        { id: '001_a', runId: 'r1' },
+        { id: '002_b', runId: 'r2' },
+        { id: '003_c', runId: 'r2' },
+      ]
+      assert.deepEqual(selectRollback(rows, { lastRun: true }), { ok: true, ids: ['003_c', '002_b'] })
+      assert.deepEqual(
+        selectRollback(
+          [
+            { id: '001_a', runId: null },
+            { id: '002_b', runId: null },
+          ],
+          { lastRun: true },
+        ),
+        { ok: true, ids: ['002_b'] },
+      )
+      assert.deepEqual(selectRollback(rows, { name: '003_c.ts' }), { ok: true, ids: ['003_c'] })
+      const notNewest = selectRollback(rows, { name: '002_b' })
+      assert.deepEqual(notNewest.ok ? undefined : notNewest.problem, { kind: 'not-newest', name: '002_b', newer: ['003_c'] })
+    })
+
+    it('selects exactly one pending migration, refusing one that would skip older pending ones', async () => {
+      const known = ['001_a', '002_b', '003_c']
+      assert.deepEqual(selectOne(['002_b', '003_c'], known, '002_b', false), { ok: true, ids: ['002_b'] })
+      const skip = selectOne(['002_b', '003_c'], known, '003_c', false)
+      assert.deepEqual(skip.ok ? undefined : skip.problem, { kind: 'would-skip', name: '003_c', older: ['002_b'] })
+      assert.deepEqual(selectOne(['002_b', '003_c'], known, '003_c', true), { ok: true, ids: ['003_c'] })
+      const applied = selectOne(['002_b'], known, '001_a', false)
+      assert.deepEqual(applied.ok ? undefined : applied.problem, { kind: 'not-pending', name: '001_a' })
+    })
+
     it('refuses with typed problems', async () => {
       const problem = (t: Parameters<typeof selectRollback>[1]) => {
         const s = selectRollback(applied, t)

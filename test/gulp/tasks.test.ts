@@ -140,6 +140,24 @@ describe('gulp tasks in-process', function () {
     assert.equal(existsSync(db), false)
   })
 
+  it('migrate:down --last-run rolls back what the last run applied, as knex rolls back a batch', async () => {
+    await runTask(task('migrate:apply', ['--to=001_a']))
+    await runTask(task('migrate:apply', []))
+    await runTask(task('migrate:down', ['--last-run']))
+    assert.deepEqual(tables(), ['a'])
+  })
+
+  it('migrate:up --name applies exactly one, and requires the name; migrate:down --name only the newest', async () => {
+    assert.match((await refused(task('migrate:up', []))).message, /--name must be the pending migration to apply/)
+    await runTask(task('migrate:up', ['--name=001_a']))
+    assert.deepEqual(tables(), ['a'])
+    assert.match((await refused(task('migrate:up', ['--name=003_c']))).message, /would leave 002_b pending before it/)
+    await runTask(task('migrate:up', ['--name=002_b']))
+    assert.match((await refused(task('migrate:down', ['--name=001_a']))).message, /--name=001_a is not the newest applied migration/)
+    await runTask(task('migrate:down', ['--name=002_b']))
+    assert.deepEqual(tables(), ['a'])
+  })
+
   it('gives every task a description for gulp --tasks', async () => {
     for (const [name, fn] of Object.entries(migrationTasks(gulp, options(), []))) assert.ok((fn.description ?? '').length > 10, name)
   })

@@ -6,10 +6,15 @@ import type { TaskContext } from '../context'
 import { renderDryRun, renderSummary } from '../render'
 import { info } from '../report'
 
+/** `migrate:up --name=X` applies exactly X; `migrate` and `migrate:apply` take no name. */
+function onlyName(ctx: TaskContext): string | undefined {
+  return typeof ctx.flags.name === 'string' ? ctx.flags.name : undefined
+}
+
 export async function applyTask(ctx: TaskContext): Promise<void> {
   const { flags } = ctx
   const available = listCompiledMigrations(ctx.paths)
-  const target = { ...ctx.drift, to: flags.to, baseline: flags.baseline }
+  const target = { ...ctx.drift, to: flags.to, baseline: flags.baseline, only: onlyName(ctx) }
   if (flags.dryRun) {
     const { dryRun } = await import('../../rehearse')
     const report = await dryRun(ctx.databasePath, available, { ...ctx.run, ...target, onEvent: undefined })
@@ -24,4 +29,16 @@ export async function applyTask(ctx: TaskContext): Promise<void> {
     else info(renderSummary(result, 'Applied', ctx.databaseLabel))
     ctx.dumpSchema(db, result.results.length > 0 || result.baselined.length > 0)
   })
+}
+
+/** `migrate:up --name=NAME`: exactly one pending migration, with the same drift and order rules. */
+export async function upTask(ctx: TaskContext): Promise<void> {
+  if (onlyName(ctx) === undefined)
+    throw new MigrateError({
+      kind: 'invalid-option',
+      option: 'name',
+      value: ctx.flags.name ?? null,
+      expected: 'the pending migration to apply, for example --name=20261126120000_add_users',
+    })
+  await applyTask(ctx)
 }

@@ -10,7 +10,8 @@ import { info } from '../report'
 
 /** The flags as a loosely typed target: the API checks that at most one is given and words the refusal. */
 function rollbackTarget(flags: Flags): RollbackTarget {
-  return { step: flags.step, to: flags.to, all: flags.all || undefined } as RollbackTarget
+  const name = typeof flags.name === 'string' ? flags.name : undefined
+  return { step: flags.step, to: flags.to, all: flags.all || undefined, lastRun: flags.lastRun || undefined, name } as RollbackTarget
 }
 
 /** Both operations take the same target and report the same way; only the operation and its words differ. */
