@@ -133,4 +133,22 @@ describe('gulp plugins', function () {
     db.close()
     assert.match(readFileSync(join(project.distDir, '001_users.js'), 'utf8'), /CREATE TABLE users/)
   })
+
+  it('applies without onResult too, as in the README (the result was only computed when someone listened)', async () => {
+    project.migration('001_only.ts', 'CREATE TABLE only_table (id INTEGER PRIMARY KEY)')
+    await new Promise<void>((resolve, reject) => {
+      gulp
+        .src(join(project.migrationsDir, '*.ts'))
+        .pipe(compile({ tsconfig: join(project.migrationsDir, 'tsconfig.json') }))
+        .pipe(commonjsMarker())
+        .pipe(gulp.dest(project.distDir))
+        .pipe(apply({ database: project.dbPath }))
+        .on('error', reject)
+        .on('finish', () => resolve())
+        .resume()
+    })
+    const db = new Database(project.dbPath, { readonly: true })
+    assert.deepEqual(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'only_table'`).pluck().all(), ['only_table'])
+    db.close()
+  })
 })

@@ -1,6 +1,6 @@
 /** Finding compiled migrations on disk and loading them. */
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import type { AvailableMigration } from '../core/plan'
 import { migrationChecksum } from '../core/checksum'
 import {
@@ -107,7 +107,7 @@ export function listCompiledMigrations(folders: MigrationFolders): CompiledMigra
         })
       }
     }
-    return { id, checksum, file: join(folders.distDir, fileName), source: relative(process.cwd(), sourcePath) }
+    return { id, checksum, file: resolve(folders.distDir, fileName), source: relative(process.cwd(), sourcePath) }
   })
   const collisions = findCaseCollisions(migrations.map((m) => m.id))
   if (collisions.length > 0) {
@@ -121,10 +121,11 @@ export function listCompiledMigrations(folders: MigrationFolders): CompiledMigra
  * `require`'s cache) and checks its shape before any of it runs.
  */
 export function loadMigration(migration: CompiledMigration): Migration {
-  delete require.cache[require.resolve(migration.file)]
   let loaded: unknown
   try {
-    loaded = require(migration.file)
+    const path = resolve(migration.file) // relative to the working directory, not to this module
+    delete require.cache[require.resolve(path)]
+    loaded = require(path)
   } catch (error) {
     throw new MigrateError({ kind: 'module-load-failed', file: migration.source, cause: describeThrown(error) }, { cause: error })
   }

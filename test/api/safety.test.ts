@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Database } from 'better-sqlite3'
-import { applyMigrations, describeThrown, MigrationRunError } from '../../tasks/index'
+import { applyMigrations, describeThrown, listCompiledMigrations, MigrationRunError } from '../../tasks/index'
 import { MANIFEST_FILE } from '../../tasks/io/manifest'
 import { CompiledFolder, applicationTableNames, recordedNames, rejection } from '../helpers/compiled'
 import { dumpDatabase } from '../helpers/project'
@@ -215,6 +215,23 @@ describe('safety', () => {
       () => folder.list(),
       (e: Error) => e.message.includes('differ only by case'),
     )
+  })
+
+  it('resolves relative folders against the working directory, and a module that cannot be loaded names its file', async () => {
+    folder.sql('001_a', 'CREATE TABLE a (id INTEGER)').sql('002_b', 'CREATE TABLE b (id INTEGER)')
+    const cwd = process.cwd()
+    try {
+      process.chdir(folder.dir)
+      const available = listCompiledMigrations({ sourceDir: 'migrations', distDir: 'migrations/dist' })
+      rmSync(join(folder.distDir, '002_b.js'))
+      const error = await rejection(applyMigrations(db, available))
+      assert.equal(error.problem.kind, 'module-load-failed')
+      assert.match(error.message, /^Migration migrations\/002_b\.ts threw while loading: Cannot find module/)
+      await applyMigrations(db, listCompiledMigrations({ sourceDir: 'migrations', distDir: 'migrations/dist' }))
+    } finally {
+      process.chdir(cwd)
+    }
+    assert.deepEqual(applicationTableNames(db), ['a'])
   })
 
   it('describes any thrown value: a Symbol, a null-prototype object, a circular object', async () => {
