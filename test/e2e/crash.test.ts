@@ -125,6 +125,20 @@ describe('gulp migrate: crashes', function () {
     assert.ok(inspect(dbPath).tables.includes('outside_b'))
   })
 
+  it('SIGKILL halfway through a non-transactional migration: `gulp migrate:unlock` releases the dead lease', async () => {
+    const dbPath = freshDb()
+    const run = await project.gulp(['migrate:apply', `--db=${dbPath}`], { env: { KILL_OUTSIDE: '1' } })
+    assert.equal(run.signal, 'SIGKILL', run.output)
+    assert.equal(inspect(dbPath).lease, 1)
+    const unlock = await project.gulp(['migrate:unlock', `--db=${dbPath}`])
+    assert.equal(unlock.code, 0, unlock.output)
+    assert.match(unlock.output, /Released the lease of .*003_outside.*Check what that migration changed before running gulp migrate again/)
+    const state = inspect(dbPath)
+    assert.equal(state.lease, 0, 'released')
+    assert.deepEqual(state.recorded, ['001_base.ts', '002_target.ts'], 'nothing else changed')
+    assert.ok(state.tables.includes('outside_a') && !state.tables.includes('outside_b'))
+  })
+
   it('SIGKILL during a long migration (a million rows)', async () => {
     const long = await compiledProject('crash-long', { '001_million.ts': MILLION })
     try {

@@ -1,11 +1,11 @@
 /**
  * `gulp migrate` end to end: real gulp child processes, real SQLite files. What the task does with the files
  * and the database is tested in process in test/gulp/cli-migrate.test.ts; here only what needs a process:
- * `npx gulp` on a fresh checkout (a real cold compile), compiler errors as printed by gulp-cli, and where the
- * database path comes from.
+ * `npx gulp` on a fresh checkout (a real cold compile), compiler errors as printed by gulp-cli, the build steps
+ * on their own, and where the database path comes from.
  */
 import { strict as assert } from 'node:assert'
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { compileFixtures, compiledProject, sqlFixture } from '../helpers/fixtures'
 import { REPO, TestProject, dumpDatabase } from '../helpers/project'
@@ -15,6 +15,7 @@ const EXAMPLES = readdirSync(join(REPO, 'migrations'))
   .sort()
 
 const FIRST = sqlFixture('CREATE TABLE first (id INTEGER)')
+const DELETED = sqlFixture('CREATE TABLE deleted (id INTEGER)')
 
 describe('gulp migrate', function () {
   this.timeout(120_000)
@@ -59,6 +60,28 @@ describe('gulp migrate', function () {
     assert.doesNotMatch(run.output, /\n\s+at .*\(.*:\d+:\d+\)/, 'no stack trace')
     assert.equal(dumpDatabase(project.dbPath), before)
     assert.ok(!existsSync(join(project.distDir, '004_ok.js')), 'noEmitOnError: nothing of a failed compile is written')
+  })
+
+  it('migrate:compile, migrate:marker and migrate:build each do their step and never open the database', async () => {
+    project = await compiledProject('migrate', { '001_first.ts': FIRST, '002_deleted.ts': DELETED })
+    const marker = join(project.distDir, 'package.json')
+    rmSync(marker)
+    rmSync(join(project.migrationsDir, '002_deleted.ts'))
+    const compile = await project.gulp(['migrate:compile'])
+    assert.equal(compile.code, 0, compile.output)
+    assert.match(compile.output, /Removed stale output of deleted source\(s\): 002_deleted/)
+    assert.ok(!existsSync(join(project.distDir, '002_deleted.js')))
+    assert.ok(!existsSync(marker), 'compile only compiles')
+    const writeMarker = await project.gulp(['migrate:marker'])
+    assert.equal(writeMarker.code, 0, writeMarker.output)
+    assert.equal(readFileSync(marker, 'utf8').trim(), '{"type":"commonjs"}')
+    rmSync(marker)
+    const build = await project.gulp(['migrate:build'])
+    assert.equal(build.code, 0, build.output)
+    assert.match(build.output, /Finished 'migrate:compile'[^]*Finished 'migrate:marker'[^]*Finished 'migrate:build'/)
+    assert.ok(existsSync(marker), 'build compiles and writes the marker')
+    assert.ok(existsSync(join(project.distDir, '001_first.js')))
+    assert.ok(!existsSync(join(project.dir, 'data')), 'no database is created')
   })
 
   it('takes the database path from --db, then DATABASE_PATH, then the gulpfile', async () => {
