@@ -12,7 +12,7 @@ if (gulp.listenerCount('error') === 0) gulp.on('error', () => undefined)
 
 /** What a task run did: the error it failed with (a gulp `PluginError`), and everything it printed. */
 export interface TaskRun {
-  readonly error: (Error & { plugin?: string; showStack?: boolean; code?: string }) | undefined
+  readonly error: (Error & { plugin?: string; showStack?: boolean }) | undefined
   readonly output: string
 }
 
@@ -45,8 +45,8 @@ export async function runTask(
   }
   process.stdout.write = capture as typeof process.stdout.write
   process.stderr.write = capture as typeof process.stderr.write
+  let timer: NodeJS.Timeout | undefined
   try {
-    let timer: NodeJS.Timeout | undefined
     const error = await new Promise<TaskRun['error']>((resolve) => {
       const done = (err?: Error | null) => resolve(err ?? undefined)
       // A task that never finishes must not keep this process's output captured.
@@ -54,10 +54,10 @@ export async function runTask(
       const result = tasks[name](done)
       if (result && typeof result.then === 'function') result.then(() => done(), done)
     })
-    clearTimeout(timer)
     // eslint-disable-next-line no-control-regex
     return { error, output: output.replace(/\u001b\[[0-9;]*m/g, '') }
   } finally {
+    clearTimeout(timer)
     process.stdout.write = stdout
     process.stderr.write = stderr
     for (const [key, value] of saved) if (value !== undefined) process.env[key] = value
