@@ -3,15 +3,19 @@
  * check, migrate and down, failures included; times are ISO 8601 in UTC; piped output has no ANSI escape.
  */
 import { strict as assert } from 'node:assert'
-import { TestProject } from '../helpers/project'
+import { compileFixtures, compiledProject, sqlFixture } from '../helpers/fixtures'
+import type { TestProject } from '../helpers/project'
+
+const USERS = sqlFixture('CREATE TABLE users (id INTEGER PRIMARY KEY)', 'DROP TABLE users')
+const POSTS = sqlFixture('CREATE TABLE posts (id INTEGER PRIMARY KEY)', 'DROP TABLE posts')
 
 describe('gulp --json --silent: output for scripts', function () {
   this.timeout(120_000)
   let project: TestProject
   before(async () => {
-    project = new TestProject('json')
-    project.migration('001_users.ts', 'CREATE TABLE users (id INTEGER PRIMARY KEY)', 'DROP TABLE users')
-    project.migration('002_posts.ts', 'CREATE TABLE posts (id INTEGER PRIMARY KEY)', 'DROP TABLE posts')
+    // Compiled once for the whole run (test/helpers/fixtures.ts): a cold compile in a gulp process costs seconds.
+    await compileFixtures()
+    project = await compiledProject('json', { '001_users.ts': USERS, '002_posts.ts': POSTS })
   })
   after(() => project.remove())
 
