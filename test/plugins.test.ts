@@ -12,7 +12,7 @@ import Vinyl from 'vinyl'
 import gulp from 'gulp'
 import Database from 'better-sqlite3'
 import PluginError from 'plugin-error'
-import { apply, commonjsMarker, compile, type CompiledMigrationFile } from '../tasks/plugins'
+import { apply, commonjsMarker, compile, type ApplyPluginOptions, type CompiledMigrationFile } from '../tasks/plugins'
 import { TestProject } from './helpers/project'
 
 type Pipeline = (
@@ -106,6 +106,20 @@ describe('gulp plugins', function () {
     })
   }
 
+  /** The README's pipeline: src → compile → commonjsMarker → dest → apply. */
+  const readmePipeline = (options: Omit<ApplyPluginOptions, 'database'>) =>
+    new Promise<void>((resolve, reject) => {
+      gulp
+        .src(join(project.migrationsDir, '*.ts'))
+        .pipe(compile({ tsconfig: join(project.migrationsDir, 'tsconfig.json') }))
+        .pipe(commonjsMarker())
+        .pipe(gulp.dest(project.distDir))
+        .pipe(apply({ ...options, database: project.dbPath }))
+        .on('error', reject)
+        .on('finish', () => resolve())
+        .resume()
+    })
+
   it('apply() needs a database, and checks that when it is created', async () => {
     assert.throws(() => apply({} as never), /apply\(\) needs \{ database \}/)
   })
@@ -114,17 +128,7 @@ describe('gulp plugins', function () {
     project.migration('001_users.ts', 'CREATE TABLE users (id INTEGER PRIMARY KEY)')
     project.migration('002_posts.ts', 'CREATE TABLE posts (id INTEGER PRIMARY KEY)')
     const results: string[] = []
-    await new Promise<void>((resolve, reject) => {
-      gulp
-        .src(join(project.migrationsDir, '*.ts'))
-        .pipe(compile({ tsconfig: join(project.migrationsDir, 'tsconfig.json') }))
-        .pipe(commonjsMarker())
-        .pipe(gulp.dest(project.distDir))
-        .pipe(apply({ database: project.dbPath, onResult: (r) => results.push(...r.results.map((x) => x.id)) }))
-        .on('error', reject)
-        .on('finish', () => resolve())
-        .resume()
-    })
+    await readmePipeline({ onResult: (r) => results.push(...r.results.map((x) => x.id)) })
     assert.deepEqual(results, ['001_users', '002_posts'])
     assert.ok(existsSync(join(project.distDir, 'package.json')))
     const db = new Database(project.dbPath, { readonly: true })
@@ -136,17 +140,7 @@ describe('gulp plugins', function () {
 
   it('applies without onResult too, as in the README (the result was only computed when someone listened)', async () => {
     project.migration('001_only.ts', 'CREATE TABLE only_table (id INTEGER PRIMARY KEY)')
-    await new Promise<void>((resolve, reject) => {
-      gulp
-        .src(join(project.migrationsDir, '*.ts'))
-        .pipe(compile({ tsconfig: join(project.migrationsDir, 'tsconfig.json') }))
-        .pipe(commonjsMarker())
-        .pipe(gulp.dest(project.distDir))
-        .pipe(apply({ database: project.dbPath }))
-        .on('error', reject)
-        .on('finish', () => resolve())
-        .resume()
-    })
+    await readmePipeline({})
     const db = new Database(project.dbPath, { readonly: true })
     assert.deepEqual(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'only_table'`).pluck().all(), ['only_table'])
     db.close()
