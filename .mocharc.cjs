@@ -8,11 +8,14 @@ const { join } = require('node:path')
 
 const SLOWEST_FIRST = [
   'test/e2e/concurrency.test.ts',
+  'test/e2e/consumer-toolchains.test.ts',
   'test/e2e/consumer.test.ts',
   'test/e2e/crash.test.ts',
-  'test/e2e/operations.test.ts',
-  'test/e2e/bad-input.test.ts',
   'test/e2e/migrate.test.ts',
+  'test/io/compile-engines.test.ts',
+  'test/e2e/bad-input.test.ts',
+  'test/e2e/watch.test.ts',
+  'test/e2e/operations.test.ts',
   'test/bench.test.ts',
 ]
 const testFiles = readdirSync(join(__dirname, 'test'), { recursive: true })
