@@ -119,20 +119,29 @@ function resolvePackageJson(specifier: string, from?: string): string | undefine
 }
 
 /**
- * The TypeScript to compile with: the project's (resolved from `cwd`), else this plugin's own. `specifier`
- * may name another package (an alias) or a folder.
+ * The TypeScript to compile with: the project's (resolved from `cwd`), else this plugin's own; undefined when
+ * there is none. `specifier` may name another package (an alias) or a folder.
  */
-export function resolveTypeScript(specifier = 'typescript', cwd = process.cwd()): TypeScriptPackage {
+export function findTypeScript(specifier = 'typescript', cwd = process.cwd()): TypeScriptPackage | undefined {
   if (isAbsolute(specifier) || specifier.startsWith('.')) {
     const packageJson = join(resolve(cwd, specifier), 'package.json')
-    if (existsSync(packageJson)) return readPackage(packageJson)
-  } else {
-    const packageJson = resolvePackageJson(specifier, cwd) ?? resolvePackageJson(specifier)
-    if (packageJson) return readPackage(packageJson)
+    return existsSync(packageJson) ? readPackage(packageJson) : undefined
   }
-  throw setupError(
+  const packageJson = resolvePackageJson(specifier, cwd) ?? resolvePackageJson(specifier)
+  return packageJson ? readPackage(packageJson) : undefined
+}
+
+export function typeScriptMissing(specifier = 'typescript', cwd = process.cwd()): MigrateError {
+  return setupError(
     `TypeScript (${specifier}) is not installed here (${cwd}); the migrations cannot be compiled. Install it with \`npm install --save-dev typescript\`.`,
   )
+}
+
+/** {@link findTypeScript}, or a `compile-failed` problem that says to install TypeScript. */
+export function resolveTypeScript(specifier = 'typescript', cwd = process.cwd()): TypeScriptPackage {
+  const found = findTypeScript(specifier, cwd)
+  if (!found) throw typeScriptMissing(specifier, cwd)
+  return found
 }
 
 /**

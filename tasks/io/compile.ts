@@ -22,7 +22,9 @@ import { writeFileAtomic } from './atomic-write'
 import {
   chooseCompiler,
   DEFAULT_COMPILER_OPTIONS,
+  findTypeScript,
   resolveTypeScript,
+  typeScriptMissing,
   type CompileEngine,
   type CompileJob,
   type CompiledFile,
@@ -65,12 +67,26 @@ function tsconfigPath(options: CompileOptions): string | undefined {
   return existsSync(candidate) ? candidate : undefined
 }
 
-/** Changes when anything that shapes the output changes: the tsconfig, the engine, TypeScript's version, this format. */
-function compilerKey(tsconfig: string | undefined, engine: CompileEngine, typescript: TypeScriptPackage): string {
+/** Changes when anything that shapes the output changes: the tsconfig, the compiler (engine and TypeScript version), this format. */
+function compilerKey(tsconfig: string | undefined, compiler: string): string {
   const hash = createHash('sha256').update('gulp-sqlite-migrate compile v1\n')
   hash.update(tsconfig ? readFileSync(tsconfig) : JSON.stringify(DEFAULT_COMPILER_OPTIONS))
-  hash.update(`\n${engine.name}\n${typescript.version}`)
+  hash.update(`\n${compiler}`)
   return hash.digest('hex').slice(0, 16)
+}
+
+/**
+ * The compiler of this run, named `<engine> <TypeScript version>`. With no TypeScript installed, the one that
+ * compiled the output folder (so an up-to-date folder passes; `engine` is then undefined and a compile fails).
+ */
+function compilerFor(
+  choice: CompilerChoice,
+  recorded: string | undefined,
+): { name: string; typescript?: TypeScriptPackage; engine?: CompileEngine } {
+  const typescript = findTypeScript(choice.typescript)
+  if (!typescript) return { name: recorded ?? 'no TypeScript' }
+  const engine = ENGINES[chooseCompiler(typescript, choice.compiler)]
+  return { name: `${engine.name} ${typescript.version}`, typescript, engine }
 }
 
 /** Writes one output file atomically; a folder that cannot be written is one clear error. */
@@ -110,9 +126,9 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
     throw new MigrateError({ kind: 'no-migrations', folder: relative(process.cwd(), sourceDir) || sourceDir })
   }
   const tsconfig = tsconfigPath(options)
-  const { typescript, engine } = selectCompiler(options)
-  const key = compilerKey(tsconfig, engine, typescript)
   const manifest = readManifest(distDir)
+  const compiler = compilerFor(options, manifest?.compiler)
+  const key = compilerKey(tsconfig, compiler.name)
   const known = manifest?.compilerKey === key ? manifest.migrations : {}
 
   // A source whose stat identity matches the manifest keeps its recorded checksum: a no-op run only stats files.
@@ -146,6 +162,8 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
   const removed = removeStaleOutput(distDir, compiledFiles, new Set(checksums.keys()))
 
   if (changed.length > 0) {
+    const { typescript, engine } = compiler
+    if (!typescript || !engine) throw typeScriptMissing(options.typescript)
     const job: CompileJob = {
       sources: changed.map((id) => ({ path: join(sourceDir, `${id}.ts`), contents: contents.get(id) as Buffer })),
       rootDir: sourceDir,
@@ -158,7 +176,13 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
 
   const statsChanged = [...stats].some(([id, identity]) => !same(manifest?.stats?.[id], identity))
   if (changed.length > 0 || removed.length > 0 || statsChanged || manifest?.compilerKey !== key) {
-    writeManifest(distDir, { version: 1, compilerKey: key, migrations: Object.fromEntries(checksums), stats: Object.fromEntries(stats) })
+    writeManifest(distDir, {
+      version: 1,
+      compilerKey: key,
+      compiler: compiler.name,
+      migrations: Object.fromEntries(checksums),
+      stats: Object.fromEntries(stats),
+    })
   }
   return { compiled: changed, removed, unchanged: sources.length - changed.length, durationMs: performance.now() - started }
 }

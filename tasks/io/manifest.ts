@@ -11,8 +11,14 @@ export const MANIFEST_FILE = '.manifest.json'
 
 export interface Manifest {
   readonly version: 1
-  /** Hash of the compiler settings and TypeScript version; a different key recompiles everything. */
+  /** Hash of the compiler settings, engine and TypeScript version; a different key recompiles everything. */
   readonly compilerKey: string
+  /**
+   * The engine and TypeScript version that compiled the folder (`tsc 7.0.2`, `gulp-typescript 5.9.3`). Where no
+   * TypeScript is installed (a production install without dev dependencies), an up-to-date folder is still
+   * accepted under this compiler; only a compile needs TypeScript.
+   */
+  readonly compiler?: string
   /** id → checksum of the source compiled into `<id>.js`. */
   readonly migrations: Readonly<Record<string, string>>
   /**

@@ -154,6 +154,15 @@ describe('io/compile engines', function () {
         assert.equal(existsSync(join(dist, '002_b.js')), false)
       })
 
+      it('without TypeScript (a production install), an up-to-date folder passes; a changed source says to install it', async () => {
+        const withoutTypeScript = { ...options, typescript: join(dir, 'no-typescript-here') }
+        assert.deepEqual((await compileMigrations(withoutTypeScript)).compiled, [])
+        writeFileSync(join(dir, '004_new.ts'), migration('new'))
+        const error = await rejection(compileMigrations(withoutTypeScript))
+        assert.match(error.message, /TypeScript \(.*no-typescript-here\) is not installed .*npm install --save-dev typescript/)
+        rmSync(join(dir, '004_new.ts'))
+      })
+
       it('compile() plugin: Vinyl files in (their contents, not the disk’s), CommonJS Vinyl files out', async () => {
         const inMemory = new Vinyl({ cwd: REPO, base: dir, path: join(dir, '001_a.ts'), contents: Buffer.from(migration('from_stream')) })
         const outputs = await compileVinyl([inMemory], join(dir, 'tsconfig.json'), choice)
