@@ -48,16 +48,18 @@ async function withRun(db: Database, options: RunOptions, body: (run: Run) => Pr
   const lock = new WriteLock(db, ledger.lockTable, settings)
   const log = new RunLog(settings.onEvent)
   const runId = randomUUID()
+  const executor = new Executor(db, lock, ledger, log, settings, runId)
   try {
     await lock.acquire()
     failpoint('after-begin')
-    await body({ db, settings, ledger, lock, log, runId, executor: new Executor(db, lock, ledger, log, settings, runId) })
+    await body({ db, settings, ledger, lock, log, runId, executor })
     lock.commit()
     return log.result()
   } catch (error) {
     throw translateSqliteError(error, settings.databaseLabel, settings.busyTimeoutMs)
   } finally {
     lock.rollback()
+    executor.finish()
   }
 }
 

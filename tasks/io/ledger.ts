@@ -139,30 +139,6 @@ export class Ledger {
     return [this.table.slice(1, -1), this.lockTable.slice(1, -1)]
   }
 
-  /**
-   * A summary of the bookkeeping tables (their definitions, and the rows of the migrations table) that any
-   * change by a migration alters: compared before and after each migration.
-   */
-  fingerprint(): string {
-    const definitions = this.db
-      .prepare(`SELECT group_concat(name || ':' || ifnull(sql, ''), ';') FROM sqlite_master WHERE tbl_name IN (?, ?)`)
-      .pluck()
-      .get(...this.tableNames())
-    let rows: unknown
-    try {
-      rows = this.db
-        .prepare(
-          `SELECT count(*) || ':' || ifnull(max(id), 0) || ':' || total(length(name)) || ':' || total(length(checksum)) FROM ${this.table}`,
-        )
-        .pluck()
-        .get()
-    } catch {
-      rows = 'unreadable' // dropped or replaced by another shape: the definitions differ too
-    }
-
-    return `${String(definitions)}|${String(rows)}`
-  }
-
   private hasLockTable(): boolean {
     return this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.lockTable.slice(1, -1)) !== undefined
   }

@@ -13,6 +13,7 @@ import type { Unit } from '../core/units'
 import { describeThrown, MigrateError } from '../errors'
 import { translateSqliteError } from '../io/database'
 import { failpoint } from '../io/failpoint'
+import { BookkeepingWatch } from '../io/bookkeeping-watch'
 import { connectionState } from '../io/connection-state'
 import { foreignKeyViolations, newViolations, type Violations } from '../io/foreign-keys'
 import { guardedDatabase } from '../io/guarded-database'
@@ -38,7 +39,16 @@ export class Executor {
     private readonly log: RunLog,
     private readonly options: ResolvedRunOptions,
     private readonly runId: string,
-  ) {}
+  ) {
+    this.watch = new BookkeepingWatch(db, ledger.tableNames())
+  }
+
+  private readonly watch: BookkeepingWatch
+
+  /** Removes what the run left on the connection (the bookkeeping watch); call when the run ends. */
+  finish(): void {
+    this.watch.disarm()
+  }
 
   async run(units: readonly Unit<Step>[], direction: Direction): Promise<void> {
     this.log.expect(units.reduce((n, u) => n + (u.kind === 'outside' ? 1 : u.steps.length), 0))
@@ -75,6 +85,7 @@ export class Executor {
     }
     try {
       const todo = await this.stillToDo(steps, direction)
+      this.watch.arm()
       const violationsBefore = foreignKeysOff ? foreignKeyViolations(this.db) : undefined
       const finished: MigrationResult[] = []
       for (const [index, step] of todo.entries()) {
@@ -98,7 +109,7 @@ export class Executor {
     const savepoint = `gulp_sqlite_migrate_${index}`
     const t0 = performance.now()
     this.db.exec(`SAVEPOINT ${savepoint}`)
-    const bookkeeping = this.ledger.fingerprint()
+    const bookkeeping = this.watch.snapshot()
     this.log.starting(step.migration.id, direction)
     await migrationFunction(step, direction)(guardedDatabase(this.db))
     this.log.emit({ type: 'migration-end', id: step.migration.id, direction })
@@ -204,6 +215,7 @@ export class Executor {
   async replace(steps: readonly ReplaceStep[]): Promise<void> {
     const t0 = performance.now()
     await this.lock.ensure()
+    this.watch.arm()
     const current = steps[0]
     try {
       for (const step of steps) {
@@ -248,7 +260,7 @@ export class Executor {
   }
 
   private assertBookkeepingUntouched(before: string): void {
-    if (this.ledger.fingerprint() !== before)
+    if (this.watch.snapshot() !== before)
       throw new Error(
         `it changed the migrations table or its lease table (${this.ledger.tableNames().join(', ')}), which belong to gulp-sqlite-migrate: ` +
           'that would lose or falsify the history. Remove those statements',
