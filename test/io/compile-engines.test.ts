@@ -52,7 +52,7 @@ describe('io/compile engines', function () {
   this.timeout(60_000)
 
   describe('choosing the TypeScript and the engine', () => {
-    it('finds the project’s TypeScript from the working directory, an alias, or a folder', () => {
+    it('finds the project’s TypeScript from the working directory, an alias, or a folder', async () => {
       assert.equal(resolveTypeScript().version, '5.9.3')
       assert.equal(resolveTypeScript('typescript-7').version, '7.0.2')
       assert.equal(resolveTypeScript('./node_modules/typescript-7', REPO).major, 7)
@@ -75,7 +75,7 @@ describe('io/compile engines', function () {
       if (!loadedBefore) assert.equal(loaded(), false, 'gulp-typescript was loaded')
     })
 
-    it('reads tsc’s plain output: file(line,col), global errors and their indented details', () => {
+    it('reads tsc’s plain output: file(line,col), global errors and their indented details', async () => {
       const output =
         "db/m/001_a.ts(3,9): error TS2322: Type 'string' is not assignable to type 'number'.\n" +
         "error TS2688: Cannot find type definition file for 'node'.\n  The file is in the program because:\n    Entry point\n"
