@@ -45,7 +45,15 @@ export type { TransactionMode } from './core/units'
 export type { DriftPolicy } from './core/drift'
 export type { RollbackTarget } from './core/selection'
 export type { Lease } from './io/lease'
-export { compileMigrations, writeCommonJsMarker, formatDiagnostic, type CompileOptions, type CompileResult } from './io/compile'
+export {
+  compileMigrations,
+  writeCommonJsMarker,
+  formatDiagnostic,
+  type CompileOptions,
+  type CompileResult,
+  type CompilerChoice,
+  type CompilerName,
+} from './io/compile'
 export { openDatabase } from './io/database'
 export { listCompiledMigrations, type CompiledMigration } from './io/migration-files'
 export { createMigration } from './io/new-migration'

@@ -4,6 +4,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path'
 import type { DriftPolicy } from './core/drift'
+import type { CompilerChoice } from './io/compile-engine'
 import type { RollbackTarget } from './core/selection'
 import type { TransactionMode } from './core/units'
 import type { RunEvent } from './run-log'
@@ -79,8 +80,8 @@ export function resolveRunOptions(options: RunOptions, databaseName: string): Re
   })
 }
 
-/** The options of `registerMigrationTasks` / `migrationTasks`. */
-export interface MigrationTaskOptions {
+/** The options of `registerMigrationTasks` / `migrationTasks` (with `compiler` and `typescript`: see {@link CompilerChoice}). */
+export interface MigrationTaskOptions extends CompilerChoice {
   /** Folder of the `.ts` migration sources, relative to the working directory. Default `migrations`. */
   readonly migrationsDir?: string
   /** Folder of the compiled `.js` migrations. Default `<migrationsDir>/dist`. */

@@ -24,7 +24,7 @@ import type { Transform } from 'streamx'
 import type Vinyl from 'vinyl'
 import { migrationChecksum } from './core/checksum'
 import { isCompiledMigrationFile, migrationId } from './core/migration-name'
-import { compileVinyl } from './io/compile'
+import { compileVinyl, type CompilerChoice } from './io/compile'
 import { openDatabase } from './io/database'
 import { listCompiledMigrations } from './io/migration-files'
 import { PLUGIN_NAME, toPluginError } from './gulp/report'
@@ -53,7 +53,7 @@ function rejectStreams(file: Vinyl): PluginError | undefined {
     : undefined
 }
 
-export interface CompilePluginOptions {
+export interface CompilePluginOptions extends CompilerChoice {
   /** tsconfig for the migrations. Default: built-in CommonJS settings. */
   readonly tsconfig?: string
 }
@@ -83,7 +83,7 @@ export function compile(options: CompilePluginOptions = {}): Transform {
       const bySource = new Map(
         sources.map((f) => [migrationId(f.basename), { checksum: migrationChecksum(f.contents as Buffer), path: f.path }]),
       )
-      compileVinyl(sources, options.tsconfig).then(
+      compileVinyl(sources, options.tsconfig, options).then(
         (outputs) => {
           for (const output of outputs as CompiledMigrationFile[]) {
             const source = bySource.get(migrationId(output.basename))

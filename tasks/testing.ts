@@ -10,7 +10,10 @@ import { listCompiledMigrations } from './io/migration-files'
 import { DEFAULT_OPTIONS, resolvePaths, type MigrationTaskOptions } from './options'
 import { applyMigrations } from './api'
 
-export type MigratedDatabaseOptions = Pick<MigrationTaskOptions, 'migrationsDir' | 'distDir' | 'tsconfig' | 'table'> & {
+export type MigratedDatabaseOptions = Pick<
+  MigrationTaskOptions,
+  'migrationsDir' | 'distDir' | 'tsconfig' | 'table' | 'compiler' | 'typescript'
+> & {
   /** Compile changed sources first (incremental; nothing is compiled when nothing changed). Default `true`. */
   readonly compile?: boolean
 }
@@ -20,7 +23,7 @@ const images = new Map<string, Promise<Buffer>>()
 async function migratedImage(options: MigratedDatabaseOptions): Promise<Buffer> {
   const { sourceDir, distDir, tsconfig } = resolvePaths(options)
   if (options.compile !== false) {
-    await compileMigrations({ sourceDir, distDir, tsconfig })
+    await compileMigrations({ sourceDir, distDir, tsconfig, compiler: options.compiler, typescript: options.typescript })
     writeCommonJsMarker(distDir)
   }
   const db = new Database(':memory:')
@@ -51,6 +54,8 @@ export async function createMigratedDatabase(options: MigratedDatabaseOptions = 
     resolve(options.migrationsDir ?? DEFAULT_OPTIONS.migrationsDir),
     options.distDir,
     options.tsconfig,
+    options.compiler,
+    options.typescript,
     options.table,
   ])
   let image = images.get(key)

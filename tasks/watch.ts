@@ -8,7 +8,7 @@ import type { Database } from 'better-sqlite3'
 import { performance } from 'node:perf_hooks'
 import { planMigrations } from './core/plan'
 import { describeThrown } from './errors'
-import { compileMigrations, writeCommonJsMarker } from './io/compile'
+import { compileMigrations, writeCommonJsMarker, type CompilerChoice } from './io/compile'
 import { openDatabase } from './io/database'
 import { Ledger } from './io/ledger'
 import { listCompiledMigrations, loadMigration, type CompiledMigration } from './io/migration-files'
@@ -23,7 +23,7 @@ export interface WatchLog {
   error(message: string): void
 }
 
-export interface WatchSessionOptions extends RunOptions {
+export interface WatchSessionOptions extends RunOptions, CompilerChoice {
   /** Apply pending migrations that sort before the newest applied one. Default `false`. */
   readonly allowOutOfOrder?: boolean
   readonly sourceDir: string

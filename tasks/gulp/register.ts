@@ -104,7 +104,7 @@ export function migrationTasks(
     fn.displayName = `${prefix}${name}`
     return fn
   }
-  const compile: Step = ['migrate:compile', compileTask]
+  const compile: Step = ['migrate:compile', (ctx) => compileTask(ctx, options)]
   const marker: Step = ['migrate:marker', markerTask]
   const STEPS: Record<MigrationTaskName, readonly Step[]> = {
     'migration:new': [['migration:new', (ctx) => newMigrationTask(ctx, options)]],

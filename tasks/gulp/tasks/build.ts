@@ -1,11 +1,11 @@
 /** `gulp migrate:compile` and `gulp migrate:marker`: the TypeScript sources to CommonJS in the output folder. */
-import { compileMigrations, writeCommonJsMarker } from '../../io/compile'
+import { compileMigrations, writeCommonJsMarker, type CompilerChoice } from '../../io/compile'
 import type { TaskContext } from '../context'
 import { formatMs, info, plural } from '../report'
 
-export async function compileTask(ctx: TaskContext): Promise<void> {
+export async function compileTask(ctx: TaskContext, choice: CompilerChoice): Promise<void> {
   const { sourceDir, distDir, tsconfig } = ctx.paths
-  const result = await compileMigrations({ sourceDir, distDir, tsconfig })
+  const result = await compileMigrations({ sourceDir, distDir, tsconfig, compiler: choice.compiler, typescript: choice.typescript })
   if (result.compiled.length > 0) info(`Compiled ${plural(result.compiled.length, 'migration')} in ${formatMs(result.durationMs)}`)
   if (result.removed.length > 0) info(`Removed stale output of deleted source(s): ${result.removed.join(', ')}`)
 }
