@@ -16,7 +16,7 @@ const COMMANDS = [
 function run([name, command, args]) {
   const started = performance.now()
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' } })
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     const chunks = []
     child.stdout.on('data', (chunk) => (name === 'mocha' ? process.stdout.write(chunk) : chunks.push(chunk)))
     child.stderr.on('data', (chunk) => (name === 'mocha' ? process.stderr.write(chunk) : chunks.push(chunk)))
