@@ -1,6 +1,6 @@
 /**
  * Throwaway copies of a database for rehearsals (`--dry-run`, `migrate:verify`). The copy is one `VACUUM
- * INTO` from a read-only connection: a consistent snapshot in one statement, so it finishes even while the
+ * INTO`: a consistent snapshot in one statement, so it finishes even while the
  * application writes every few milliseconds (SQLite's online backup restarts on every write from another
  * connection and may never finish). The real database is only read. Copies are removed when the rehearsal
  * ends, on SIGINT/SIGTERM, and, if a run was killed, by the next run.
@@ -29,6 +29,11 @@ function onSignal(signal: NodeJS.Signals): void {
   process.kill(process.pid, signal) // then stop as the signal asks
 }
 
+/** A process that exits (process.exit(), an empty event loop) while a rehearsal is pending removes its copies too. */
+function onExit(): void {
+  for (const copy of [...live]) remove(copy)
+}
+
 /** Copies left by a run that was killed (its process is gone) are removed by the next one. */
 function removeLeftovers(dir: string): void {
   for (const name of readdirSync(dir)) {
@@ -53,11 +58,14 @@ export async function withRehearsalCopy<T>(path: string, body: (copy: Database.D
   if (live.size === 0) {
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
+    process.on('exit', onExit)
   }
   live.add(copyPath)
   try {
     if (existsSync(path)) {
-      const source = new Database(path, { readonly: true, fileMustExist: true })
+      // Not read-only: a connection must be able to roll back a hot journal that a writer killed mid-transaction
+      // left behind (a read-only one fails with "attempt to write a readonly database"). VACUUM INTO writes only the copy.
+      const source = new Database(path, { fileMustExist: true })
       try {
         source.prepare('VACUUM INTO ?').run(copyPath)
       } catch (error) {
@@ -78,6 +86,7 @@ export async function withRehearsalCopy<T>(path: string, body: (copy: Database.D
     if (live.size === 0) {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      process.off('exit', onExit)
     }
   }
 }

@@ -59,4 +59,26 @@ describe('io/rehearsal-copy', function () {
       [],
     )
   })
+
+  it('removes the copy when the process is stopped with SIGINT or SIGTERM in the middle of a rehearsal', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const child = spawn(
+        process.execPath,
+        [
+          '-r',
+          'sucrase/register/ts',
+          '-e',
+          `require(${JSON.stringify(join(REPO, 'tasks', 'io', 'rehearsal-copy.ts'))}).withRehearsalCopy(${JSON.stringify(path)}, (copy) => {
+             process.stdout.write(copy.name + '\\n'); return new Promise(() => setInterval(() => {}, 1000)) })`,
+        ],
+        { cwd: REPO },
+      )
+      const copyPath = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())))
+      assert.ok(existsSync(copyPath), 'the copy exists while the rehearsal runs')
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, s) => resolve(s)))
+      child.kill(signal)
+      assert.equal(await exited, signal, 'the process still stops as the signal asks')
+      assert.equal(existsSync(copyPath), false, `the copy is gone after ${signal}`)
+    }
+  })
 })
