@@ -44,9 +44,30 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Databa
     db.pragma('schema_version') // reads page 1: fails here for a file that is not a database
   } catch (error) {
     db.close()
+    if ((error as { code?: unknown }).code === 'SQLITE_READONLY_ROLLBACK' && options.readonly) {
+      recoverHotJournal(path, options.busyTimeoutMs)
+      return openDatabase(path, options)
+    }
     throw translateSqliteError(error, path, options.busyTimeoutMs)
   }
   return db
+}
+
+/**
+ * A writer killed mid-transaction leaves a hot journal that the next connection must roll back; a read-only
+ * one cannot (SQLITE_READONLY_ROLLBACK), so status and check would call the database read-only. One
+ * ordinary connection does the recovery SQLite would do on first access (it restores the last committed state).
+ */
+function recoverHotJournal(path: string, busyTimeoutMs: number): void {
+  let writer: Database.Database | undefined
+  try {
+    writer = new Database(path, { fileMustExist: true, timeout: busyTimeoutMs })
+    writer.pragma('schema_version')
+  } catch (error) {
+    throw translateSqliteError(error, path, busyTimeoutMs)
+  } finally {
+    writer?.close()
+  }
 }
 
 /** Turns a SQLite error about the database file into a `MigrateError`; anything else is returned as is. */
