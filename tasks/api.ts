@@ -130,7 +130,8 @@ export function applyMigrations(db: Database, available: readonly CompiledMigrat
     if (steps.length > 0) await options.beforeChanges?.()
     // Every check passed: write.
     if (ledger.needsSetup()) ledger.setup()
-    for (const id of baselined) ledger.record(id, byId.get(id)?.checksum ?? null, 0, runId)
+    // No run id: --last-run rolls back what a run applied, never the migrations a baseline only recorded.
+    for (const id of baselined) ledger.record(id, byId.get(id)?.checksum ?? null, 0, null)
     const checksums = plan.checksumsToRecord.filter((c) => !baselined.includes(c.id))
     for (const { id, checksum } of checksums) ledger.setChecksum(id, checksum)
     log.recordedBaseline(baselined)

@@ -41,6 +41,7 @@ const CODES: Record<ProblemKind, MigrateErrorCode> = {
   'unknown-migration': 'UNKNOWN_MIGRATION',
   'not-applied': 'UNKNOWN_MIGRATION',
   'not-newest': 'UNKNOWN_MIGRATION',
+  'no-run-recorded': 'UNKNOWN_MIGRATION',
   'not-pending': 'UNKNOWN_MIGRATION',
   'would-skip': 'DRIFT',
   'step-too-large': 'UNKNOWN_MIGRATION',

@@ -112,6 +112,9 @@ const MESSAGES: Messages = {
   'not-newest': (p, w) =>
     `${w.option('name', p.name)} is not the newest applied migration (applied after it: ${p.newer.join(', ')}); rolling it back alone could break them. Nothing was rolled back. ` +
     `Roll back everything after it first, or use ${w.option('to')} to roll back to a point.`,
+  'no-run-recorded': (p, w) =>
+    `The newest applied migration, ${p.name}, has no run recorded (a baseline recorded it, or an earlier version applied it), so there is no last run to roll back; nothing was rolled back. ` +
+    `Name what to roll back with ${w.option('step', 'N')} or ${w.option('to')}.`,
   'not-pending': (p, w) => `${w.option('name', p.name)} is already applied; nothing was applied. See ${w.command('status')}.`,
   'would-skip': (p, w) =>
     `Applying ${p.name} alone would leave ${p.older.join(', ')} pending before it (out of order); nothing was applied. ` +

@@ -57,6 +57,7 @@ export type Problem =
       readonly known: readonly string[]
     }
   | { readonly kind: 'not-newest'; readonly name: string; readonly newer: readonly string[] }
+  | { readonly kind: 'no-run-recorded'; readonly name: string }
   | { readonly kind: 'not-pending'; readonly name: string }
   | { readonly kind: 'would-skip'; readonly name: string; readonly older: readonly string[] }
   | { readonly kind: 'not-applied'; readonly name: string; readonly applied: readonly string[] }

@@ -61,7 +61,11 @@ export function selectRollback(applied: readonly (string | AppliedMigration)[], 
   if (given.length > 1) return { ok: false, problem: { kind: 'conflicting-options', options: given } }
   const newestFirst = [...ids].reverse()
   if (target.all) return { ok: true, ids: newestFirst }
-  if (target.lastRun) return { ok: true, ids: lastRun(rows) }
+  if (target.lastRun) {
+    const newest = rows.at(-1)
+    if (newest && newest.runId === null) return { ok: false, problem: { kind: 'no-run-recorded', name: newest.id } }
+    return { ok: true, ids: lastRun(rows) }
+  }
   if (target.to !== undefined) {
     const index = ids.indexOf(normaliseName(target.to))
     if (index === -1) return { ok: false, problem: { kind: 'not-applied', name: target.to, applied: ids } }
@@ -81,11 +85,10 @@ export function selectRollback(applied: readonly (string | AppliedMigration)[], 
   return { ok: true, ids: newestFirst.slice(0, step) }
 }
 
-/** The migrations of the newest run, newest first (rows of earlier versions have no run: the newest alone). */
+/** The migrations of the newest run, newest first. */
 function lastRun(rows: readonly AppliedMigration[]): string[] {
   const last = rows.at(-1)
   if (!last) return []
-  if (last.runId === null) return [last.id]
   const ids: string[] = []
   for (let i = rows.length - 1; i >= 0 && rows[i].runId === last.runId; i--) ids.push(rows[i].id)
   return ids

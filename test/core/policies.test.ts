@@ -114,15 +114,17 @@ describe('core policies', () => {
         { id: '003_c', runId: 'r2' },
       ]
       assert.deepEqual(selectRollback(rows, { lastRun: true }), { ok: true, ids: ['003_c', '002_b'] })
+      const none = selectRollback(
+        [
+          { id: '001_a', runId: null },
+          { id: '002_b', runId: null },
+        ],
+        { lastRun: true },
+      )
       assert.deepEqual(
-        selectRollback(
-          [
-            { id: '001_a', runId: null },
-            { id: '002_b', runId: null },
-          ],
-          { lastRun: true },
-        ),
-        { ok: true, ids: ['002_b'] },
+        none.ok ? undefined : none.problem,
+        { kind: 'no-run-recorded', name: '002_b' },
+        'a baseline is never rolled back as a run',
       )
       assert.deepEqual(selectRollback(rows, { name: '003_c.ts' }), { ok: true, ids: ['003_c'] })
       const notNewest = selectRollback(rows, { name: '002_b' })
