@@ -101,7 +101,7 @@ function decidePlan(available: readonly CompiledMigration[], rows: readonly Reco
  * ```
  */
 export function applyMigrations(db: Database, available: readonly CompiledMigration[], options: ApplyOptions = {}): Promise<RunResult> {
-  return withRun(db, options, async ({ settings, ledger, log, executor, runId }) => {
+  return withRun(db, options, async ({ settings, ledger, log, executor }) => {
     const recorded = ledger.read()
     const baseline = decideBaseline({
       hasHistory: recorded.length > 0,
