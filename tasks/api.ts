@@ -37,8 +37,6 @@ interface Run {
   readonly lock: WriteLock
   readonly log: RunLog
   readonly executor: Executor
-  /** Recorded with every migration this run applies. */
-  readonly runId: string
 }
 
 /** Sets up one run, runs `body` holding the write lock, commits what is left open, and words SQLite's errors. */
@@ -47,12 +45,11 @@ async function withRun(db: Database, options: RunOptions, body: (run: Run) => Pr
   const ledger = new Ledger(db, settings.table)
   const lock = new WriteLock(db, ledger.lockTable, settings)
   const log = new RunLog(settings.onEvent)
-  const runId = randomUUID()
-  const executor = new Executor(db, lock, ledger, log, settings, runId)
+  const executor = new Executor(db, lock, ledger, log, settings, randomUUID()) // the run id, recorded with each migration
   try {
     await lock.acquire()
     failpoint('after-begin')
-    await body({ db, settings, ledger, lock, log, runId, executor })
+    await body({ db, settings, ledger, lock, log, executor })
     lock.commit()
     return log.result()
   } catch (error) {
