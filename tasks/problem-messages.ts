@@ -105,7 +105,7 @@ const MESSAGES: Messages = {
   'invalid-option': (p, w) => `${w.option(p.option)} must be ${p.expected}, got ${JSON.stringify(p.value)}.`,
   'conflicting-options': (p, w) => `Give only one of ${p.options.map((o) => w.option(o)).join(', ')}: they exclude each other.`,
   'unknown-flag': (p) =>
-    `gulp ${p.task} does not accept ${p.flag}${p.suggestion ? `; did you mean ${p.suggestion}?` : '.'} Nothing was run. See \`gulp --tasks\` and the README for the flags of each task.`,
+    `gulp ${p.task} does not accept ${p.flag}${p.suggestion ? `; did you mean ${p.suggestion}?` : '.'} Nothing was run. See \`gulp --tasks\` and docs/tasks-and-flags.md for the flags of each task.`,
   'npm-config-flag': (p) =>
     `npm passed ${p.flag}${p.value === 'true' ? '' : `=${p.value}`} to its own configuration, not to gulp, so it would be ignored; nothing was run. ` +
     `Put it after \`--\`: npm run ${p.script} -- ${p.flag}${p.value === 'true' ? '' : `=${p.value}`}`,
@@ -209,7 +209,7 @@ const MESSAGES: Messages = {
     `The table ${p.table} exists but is not a migrations table of gulp-sqlite-migrate (its columns: ${p.columns.join(', ')}); nothing was changed. ` +
     `Choose another name with ${w.option('table')}, or move that table away.`,
   'verify-failed': (p) =>
-    `${count(p.ids.length, 'migration')} do not roll back cleanly: ${p.ids.join(', ')}. Fix their down functions (the diff above shows what differs).`,
+    `${count(p.ids.length, 'migration')} ${p.ids.length === 1 ? 'does' : 'do'} not roll back cleanly: ${p.ids.join(', ')}. Fix ${p.ids.length === 1 ? 'its down function' : 'their down functions'} (the diff above shows what differs).`,
   'check-failed': (p) => `migrate:check failed (exit code ${p.exitCode}): ${p.problems.join('; ')}.`,
 }
 

@@ -74,10 +74,10 @@ export const TASK_FLAGS = {
   'migrate:check': ['db', 'busy-timeout', 'json'],
   'migrate:down': [...CONNECTION, ...OUTPUT, ...MODES, 'step', 'to', 'all', 'last-run', 'name', 'backup', 'dry-run'],
   'migrate:redo': [...CONNECTION, ...OUTPUT, 'step', 'backup', 'dry-run'],
-  'migrate:verify': [...CONNECTION, ...MODES, ...DRIFT],
+  'migrate:verify': ['db', 'busy-timeout', ...MODES, ...DRIFT],
   'migrate:repair': [...CONNECTION, 'name', 'backup'],
   'migrate:unlock': ['db', 'busy-timeout', 'force'],
-  'migrate:watch': [...CONNECTION, 'quiet', 'allow-out-of-order'],
+  'migrate:watch': ['db', 'busy-timeout', 'allow-out-of-order'],
 } as const satisfies Record<string, readonly FlagName[]>
 
 export type FlagTask = keyof typeof TASK_FLAGS

@@ -54,7 +54,7 @@ function writeProject(app: string, tarball: string, typescript: string): void {
   writeFileSync(join(app, 'package.json'), JSON.stringify(manifest, null, 2))
   writeFileSync(join(app, 'gulpfile.ts'), GULPFILE)
   writeFileSync(join(app, '.gulp.js'), "module.exports = { preload: ['sucrase/register/ts'] }\n")
-  // better-sqlite3 compiles SQLite from source on install (about 80 s); reuse the build this checkout already
+  // better-sqlite3 compiles SQLite from source on install (most of `npm ci`'s one to two minutes); reuse the build this checkout already
   // has, at the same version, with its run-time dependencies (npm keeps a package that satisfies the range).
   for (const pkg of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
     cpSync(join(REPO, 'node_modules', pkg), join(app, 'node_modules', pkg), { recursive: true })

@@ -22,7 +22,7 @@ describe('consumer project (npm pack → npm install)', function () {
     tarball = join(home, packed.stdout.trim().split('\n').at(-1) as string)
     consumer = join(home, 'app')
     cpSync(join(REPO, 'test', 'fixtures', 'consumer'), consumer, { recursive: true })
-    // better-sqlite3 compiles SQLite from source on install (about 80 s); reuse the build this checkout already has.
+    // better-sqlite3 compiles SQLite from source on install (most of `npm ci`'s one to two minutes); reuse the build this checkout already has.
     // (npm then keeps it, and does not install its run-time dependencies either, so those come along.)
     for (const pkg of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
       cpSync(join(REPO, 'node_modules', pkg), join(consumer, 'node_modules', pkg), { recursive: true })
