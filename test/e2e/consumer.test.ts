@@ -22,6 +22,8 @@ describe('consumer project (npm pack → npm install)', function () {
     tarball = join(home, packed.stdout.trim().split('\n').at(-1) as string)
     consumer = join(home, 'app')
     cpSync(join(REPO, 'test', 'fixtures', 'consumer'), consumer, { recursive: true })
+    // The README's set-up in its harder case: a "type": "module" package, with the loader config as .gulp.json.
+    assert.equal((JSON.parse(readFileSync(join(consumer, 'package.json'), 'utf8')) as { type?: string }).type, 'module')
     // better-sqlite3 compiles SQLite from source on install (most of `npm ci`'s one to two minutes); reuse the build this checkout already has.
     // (npm then keeps it, and does not install its run-time dependencies either, so those come along.)
     for (const pkg of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
@@ -63,7 +65,7 @@ describe('consumer project (npm pack → npm install)', function () {
     )
   })
 
-  it('runs migration:new, migrate and migrate:status from its own gulpfile, folders and database path', async () => {
+  it('runs migration:new, migrate and migrate:status from its own gulpfile, folders and database path, in an ESM package', async () => {
     const created = await gulp('migration:new', '--name=create_notes')
     assert.equal(created.code, 0, created.output)
     const [file] = readdirSync(join(consumer, 'db', 'migrations')).filter((f) => f.endsWith('_create_notes.ts'))
