@@ -137,16 +137,23 @@ export function applyMigrations(db: Database, available: readonly CompiledMigrat
   })
 }
 
-/** Applied ids to act on for a rollback or redo, checked against the target. */
-function rollbackSelection(ledger: Ledger, target: LooseRollbackTarget): string[] {
+/**
+ * What a rollback or redo acts on, from one read of the table: the applied ids chosen by the target, and the
+ * plan (to know which applied migrations changed).
+ */
+function rollbackDecision(
+  ledger: Ledger,
+  available: readonly CompiledMigration[],
+  target: LooseRollbackTarget,
+): { ids: string[]; plan: Plan } {
+  const rows = ledger.read()
   const seen = new Set<string>()
-  const applied = ledger
-    .read()
+  const applied = rows
     .map((row) => ({ id: migrationId(row.name), runId: row.runId ?? null }))
     .filter((row) => !seen.has(row.id) && seen.add(row.id))
   const selection = selectRollback(applied, target)
   if (!selection.ok) throw new MigrateError(selection.problem)
-  return selection.ids
+  return { ids: selection.ids, plan: planMigrations(available, rows) }
 }
 
 /** The applied module of each id for its down, or why it cannot be rolled back (no down, no file, changed). */
@@ -194,8 +201,7 @@ export function rollbackMigrations(
   options: RollbackRunOptions = {},
 ): Promise<RunResult> {
   return withRun(db, options, async ({ settings, ledger, executor }) => {
-    const ids = rollbackSelection(ledger, options)
-    const plan = planMigrations(available, ledger.read())
+    const { ids, plan } = rollbackDecision(ledger, available, options)
     const steps = downSteps(ids, available, plan, options.loaded)
     const units = grouped(steps, settings)
     if (steps.length > 0) await options.beforeChanges?.()
@@ -219,8 +225,7 @@ export function redoMigrations(
   options: RollbackRunOptions = {},
 ): Promise<RunResult> {
   return withRun(db, options, async ({ ledger, executor }) => {
-    const ids = rollbackSelection(ledger, options)
-    const plan = planMigrations(available, ledger.read())
+    const { ids, plan } = rollbackDecision(ledger, available, options)
     const steps: ReplaceStep[] = downSteps(ids, available, plan, options.loaded).map((step) => {
       if (!step.migration.file)
         throw new MigrateError({ kind: 'cannot-roll-back', blockers: [{ file: step.migration.source, reason: 'no-file' }] })
