@@ -1,4 +1,5 @@
-// `npm test` after the build: type check, lint and the mocha suite side by side. The suite spends much of
+// `npm test` after the build: type check (TypeScript 7's native tsc, about 5x faster than 5.9's), lint and
+// the mocha suite side by side. The suite spends much of
 // its time waiting on gulp child processes, so tsc, ESLint and Prettier fill the idle core instead of
 // adding their own minutes in front of it. Each command's output is printed when it ends, whole, under its
 // name; the exit code is the first failure's (or 0).
@@ -7,7 +8,7 @@ const { spawn } = require('node:child_process')
 const { performance } = require('node:perf_hooks')
 
 const COMMANDS = [
-  ['typecheck', 'npx', ['tsc', '--noEmit', '-p', '.']],
+  ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
   ['eslint', 'npx', ['eslint', '.']],
   ['prettier', 'npx', ['prettier', '--check', '.']],
   ['mocha', 'npx', ['mocha', ...process.argv.slice(2)]],
