@@ -179,12 +179,9 @@ function quoteStatement(statement: readonly Token[]): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
 
-/**
- * Why `sql` must not run inside the runner's transaction, or `undefined` when it may.
- * The messages say what to do instead.
- */
-export function transactionalViolation(sql: string): string | undefined {
-  for (const statement of splitStatements(tokenize(sql))) {
+/** Why these statements must not run inside the runner's transaction, or `undefined` when they may. */
+function violationOf(statements: readonly (readonly Token[])[]): string | undefined {
+  for (const statement of statements) {
     const kind = classifyStatement(statement)
     if (kind === 'transaction-control') {
       return (
@@ -209,4 +206,43 @@ export function transactionalViolation(sql: string): string | undefined {
     }
   }
   return undefined
+}
+
+/** `"a""b"` → `a"b`, `[x]` → `x`: the name a token stands for, in its own case. */
+function unquoted(token: Token): string {
+  if (token.kind !== 'quoted') return token.text
+  const open = token.text[0]
+  const inside = token.text.slice(1, -1)
+  return open === '[' ? inside : inside.replaceAll(open + open, open)
+}
+
+/** The table a `DROP TABLE [IF EXISTS] [schema.]name` statement drops, or `undefined` for any other statement. */
+function droppedTable(statement: readonly Token[]): string | undefined {
+  const [drop, table, ...rest] = leading(statement, 7)
+  if (!isKeyword(drop, 'DROP') || !isKeyword(table, 'TABLE')) return undefined
+  const at = isKeyword(rest[0], 'IF') && isKeyword(rest[1], 'EXISTS') ? 2 : 0
+  const name = isPunct(rest[at + 1], '.') ? rest[at + 2] : rest[at]
+  return name && name.kind !== 'punct' ? unquoted(name) : undefined
+}
+
+export interface SqlInspection {
+  /** Why the SQL must not run inside the runner's transaction (saying what to do instead), or `undefined`. */
+  readonly violation: string | undefined
+  /** The tables it drops, so that a drop foreign keys would turn into a silent cascade can be refused. */
+  readonly droppedTables: readonly string[]
+}
+
+/** What the guard needs to know of `sql`, from one reading of it. */
+export function inspectSql(sql: string): SqlInspection {
+  const statements = splitStatements(tokenize(sql))
+  const droppedTables = statements.map(droppedTable).filter((name): name is string => name !== undefined)
+  return { violation: violationOf(statements), droppedTables }
+}
+
+/**
+ * Why `sql` must not run inside the runner's transaction, or `undefined` when it may.
+ * The messages say what to do instead.
+ */
+export function transactionalViolation(sql: string): string | undefined {
+  return inspectSql(sql).violation
 }

@@ -8,14 +8,13 @@
  *   prepared throws, so no later statement runs in autocommit mode.
  */
 import type { Database, Statement } from 'better-sqlite3'
-import { droppedTables } from '../core/dropped-tables'
-import { transactionalViolation } from '../core/sql-guard'
+import { inspectSql } from '../core/sql-guard'
 
 function check(db: Database, sql: unknown): void {
   if (typeof sql !== 'string') return
-  const violation = transactionalViolation(sql)
+  const { violation, droppedTables } = inspectSql(sql)
   if (violation) throw new Error(`Refused SQL: ${violation}`)
-  for (const table of droppedTables(sql)) refuseCascadingDrop(db, table)
+  for (const table of droppedTables) refuseCascadingDrop(db, table)
 }
 
 /**

@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert'
-import { droppedTables } from '../../tasks/core/dropped-tables'
+import { inspectSql } from '../../tasks/core/sql-guard'
 
-describe('core/dropped-tables', () => {
+const droppedTables = (sql: string) => inspectSql(sql).droppedTables
+
+describe('core/sql-guard: dropped tables', () => {
   it('finds dropped tables past quoting, schemas, case, comments and line breaks', async () => {
     assert.deepEqual(droppedTables('DROP TABLE parent'), ['parent'])
     assert.deepEqual(droppedTables('drop table if exists main."Par""ent"; DROP\n/* x */TABLE\n[b]; DROP TABLE `c`'), ['Par"ent', 'b', 'c'])
