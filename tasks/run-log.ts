@@ -59,6 +59,8 @@ export class RunLog {
   /** For progress: how many migrations this run has, and how many have started. */
   private total = 0
   private begun = 0
+  /** Events about bookkeeping written in the open transaction: told once it is committed, never before. */
+  private untilCommit: RunEvent[] = []
 
   constructor(readonly emit: (event: RunEvent) => void) {}
 
@@ -72,6 +74,7 @@ export class RunLog {
 
   /** Migrations that are done for good (their transaction committed). */
   committed(results: readonly MigrationResult[], redone = false): void {
+    this.flushCommitted()
     this.results.push(...results)
     for (const r of results)
       this.emit({ type: redone ? 'redone' : r.direction === 'up' ? 'applied' : 'reverted', id: r.id, durationMs: r.durationMs })
@@ -84,12 +87,17 @@ export class RunLog {
 
   recordedChecksums(ids: readonly string[]): void {
     this.checksumsRecorded = ids
-    if (ids.length > 0) this.emit({ type: 'checksums-recorded', ids })
+    if (ids.length > 0) this.untilCommit.push({ type: 'checksums-recorded', ids })
   }
 
   recordedBaseline(ids: readonly string[]): void {
     this.baselined = ids
-    if (ids.length > 0) this.emit({ type: 'baselined', ids })
+    if (ids.length > 0) this.untilCommit.push({ type: 'baselined', ids })
+  }
+
+  private flushCommitted(): void {
+    for (const event of this.untilCommit) this.emit(event)
+    this.untilCommit = []
   }
 
   /** How many migrations this run has completed (applied or reverted) so far. */
@@ -101,7 +109,9 @@ export class RunLog {
     return [...this.results]
   }
 
+  /** What the run did; call after its last commit. */
   result(): RunResult {
+    this.flushCommitted()
     return {
       results: this.snapshot(),
       checksumsRecorded: this.checksumsRecorded,

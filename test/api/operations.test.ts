@@ -147,6 +147,16 @@ describe('operations', () => {
       assert.ok(events.includes('baselined'))
     })
 
+    it('tells of a baseline only once it is committed: an atomic run that fails records and reports none', async () => {
+      folder.js('003_c', `exports.up = () => { throw new Error('no c') }`)
+      const events: string[] = []
+      await rejection(
+        applyMigrations(db, folder.list(), { baseline: '002_b', transactionMode: 'atomic', onEvent: (e) => events.push(e.type) }),
+      )
+      assert.deepEqual(recorded(), [])
+      assert.ok(!events.includes('baselined'), events.join(', '))
+    })
+
     it('refuses an unknown baseline NAME', async () => {
       const error = await rejection(applyMigrations(db, folder.list(), { baseline: '042_x' }))
       assert.deepEqual(error.problem, {
