@@ -19,6 +19,13 @@ export type OptionName =
   | 'migrationsDir'
   | 'force'
   | 'lastRun'
+  | 'atomic'
+  | 'transactionPerMigration'
+  | 'backup'
+  | 'dryRun'
+  | 'json'
+  | 'quiet'
+  | 'verbose'
 
 /** Commands a message can suggest. */
 export type CommandName = 'new' | 'repair' | 'unlock' | 'build' | 'migrate' | 'status' | 'down' | 'redo'

@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util'
 import { MigrateError } from '../errors'
+import type { OptionName } from '../problems'
 
 const FLAGS = {
   name: { type: 'string', example: 'add_user_table' },
@@ -147,12 +148,30 @@ function unknownFlag(task: string, raw: string, accepted: readonly string[]): Mi
   return new MigrateError({ kind: 'unknown-flag', flag: raw.split('=')[0], task, suggestion })
 }
 
-function invalid(option: Parameters<typeof optionFor>[0], value: unknown, expected: string): MigrateError {
-  return new MigrateError({ kind: 'invalid-option', option: optionFor(option), value, expected })
+/** The option each flag sets, so that a problem with a flag is worded like any other (the CLI spells it back as the flag). */
+const OPTION_OF: Record<FlagName, OptionName> = {
+  name: 'name',
+  db: 'database',
+  'busy-timeout': 'busyTimeoutMs',
+  'allow-out-of-order': 'allowOutOfOrder',
+  'allow-missing': 'allowMissing',
+  atomic: 'atomic',
+  'transaction-per-migration': 'transactionPerMigration',
+  json: 'json',
+  force: 'force',
+  step: 'step',
+  to: 'to',
+  all: 'all',
+  baseline: 'baseline',
+  backup: 'backup',
+  'dry-run': 'dryRun',
+  'last-run': 'lastRun',
+  quiet: 'quiet',
+  verbose: 'verbose',
 }
 
-function optionFor(flag: FlagName) {
-  return ({ db: 'database', 'busy-timeout': 'busyTimeoutMs' } as const)[flag as 'db'] ?? (flag as 'step' | 'to' | 'baseline' | 'name')
+function invalid(flag: FlagName, value: unknown, expected: string): MigrateError {
+  return new MigrateError({ kind: 'invalid-option', option: OPTION_OF[flag], value, expected })
 }
 
 function wholeNumber(value: string | undefined, flag: FlagName, min: number): number | undefined {

@@ -17,6 +17,13 @@ const FLAG_OF: Record<OptionName, string> = {
   migrationsDir: 'the migrationsDir option of the gulpfile',
   force: '--force',
   lastRun: '--last-run',
+  atomic: '--atomic',
+  transactionPerMigration: '--transaction-per-migration',
+  backup: '--backup',
+  dryRun: '--dry-run',
+  json: '--json',
+  quiet: '--quiet',
+  verbose: '--verbose',
 }
 
 const COMMAND_OF: Record<CommandName, string> = {

@@ -2,6 +2,8 @@
 import { strict as assert } from 'node:assert'
 import { MigrateError } from '../../tasks/errors'
 import { closestFlag, parseFlags, TASK_FLAGS, type FlagTask } from '../../tasks/gulp/flags'
+import { cliWording } from '../../tasks/gulp/wording'
+import { describeProblem } from '../../tasks/problem-messages'
 
 function refusal(task: FlagTask, argv: string[], env: NodeJS.ProcessEnv = {}): MigrateError {
   try {
@@ -68,6 +70,12 @@ describe('gulp/flags', () => {
     })
     assert.equal(refusal('migrate', ['--to']).problem.kind, 'invalid-option')
     assert.equal(refusal('migrate', ['--backup=yes']).problem.kind, 'invalid-option')
+    for (const [flag, words] of [
+      ['--backup=yes', /^--backup must be given without a value/],
+      ['--transaction-per-migration=1', /^--transaction-per-migration must be given without a value/],
+      ['--dry-run=no', /^--dry-run must be given without a value/],
+    ] as const)
+      assert.match(describeProblem(refusal('migrate', [flag]).problem, cliWording()), words, 'worded with the flag given')
     assert.equal(refusal('migrate', ['--atomic', '--transaction-per-migration']).problem.kind, 'invalid-option')
   })
 
