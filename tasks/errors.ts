@@ -28,6 +28,7 @@ export type MigrateErrorCode =
   | 'MIGRATION_FAILED'
   | 'LEASE_HELD'
   | 'CHECK_FAILED'
+  | 'SCHEMA_FILE'
 
 /** The stable code of each kind of problem, for `catch` blocks and exit handling. */
 const CODES: Record<ProblemKind, MigrateErrorCode> = {
@@ -73,6 +74,7 @@ const CODES: Record<ProblemKind, MigrateErrorCode> = {
   'watch-needs-gulp': 'INVALID_MODULE',
   'migration-failed': 'MIGRATION_FAILED',
   'verify-failed': 'MIGRATION_FAILED',
+  'schema-file-foreign': 'SCHEMA_FILE',
   'deferred-foreign-keys': 'MIGRATION_FAILED',
   'ledger-table-mismatch': 'DRIFT',
   'no-space': 'DATABASE_OPEN_FAILED',

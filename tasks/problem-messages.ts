@@ -208,8 +208,24 @@ const MESSAGES: Messages = {
   'ledger-table-mismatch': (p, w) =>
     `The table ${p.table} exists but is not a migrations table of gulp-sqlite-migrate (its columns: ${p.columns.join(', ')}); nothing was changed. ` +
     `Choose another name with ${w.option('table')}, or move that table away.`,
-  'verify-failed': (p) =>
-    `${count(p.ids.length, 'migration')} ${p.ids.length === 1 ? 'does' : 'do'} not roll back cleanly: ${p.ids.join(', ')}. Fix ${p.ids.length === 1 ? 'its down function' : 'their down functions'} (the diff above shows what differs).`,
+  'verify-failed': (p) => {
+    const broken = p.ids.filter((id) => !p.withoutDown?.includes(id))
+    const parts: string[] = []
+    if (broken.length > 0)
+      parts.push(
+        `${count(broken.length, 'migration')} ${broken.length === 1 ? 'does' : 'do'} not roll back cleanly: ${broken.join(', ')}. ` +
+          `Fix ${broken.length === 1 ? 'its down function' : 'their down functions'} (what differs is listed above).`,
+      )
+    if (p.withoutDown?.length)
+      parts.push(
+        `${count(p.withoutDown.length, 'migration')} ${isAre(p.withoutDown)} without a down: ${p.withoutDown.join(', ')}. ` +
+          'Add a `down` (or a `-- migrate:down` section) to verify it, or accept that it cannot be rolled back.',
+      )
+    return parts.join(' ')
+  },
+  'schema-file-foreign': (p, w) =>
+    `${p.file} was not written by gulp-sqlite-migrate (it has no generated header), so it was left as it is. ` +
+    `Move or rename that file, or point ${w.option('schemaFile')} at another path (or set it to false).`,
   'check-failed': (p) => `migrate:check failed (exit code ${p.exitCode}): ${p.problems.join('; ')}.`,
 }
 

@@ -26,6 +26,8 @@ export type OptionName =
   | 'json'
   | 'quiet'
   | 'verbose'
+  | 'schemaFile'
+  | 'sql'
 
 /** Commands a message can suggest. */
 export type CommandName = 'new' | 'repair' | 'unlock' | 'build' | 'migrate' | 'status' | 'down' | 'redo'
@@ -124,7 +126,8 @@ export type Problem =
   | { readonly kind: 'rehearsal-failed'; readonly cause: string; readonly problem?: Problem }
   | { readonly kind: 'no-space'; readonly folder: string; readonly neededBytes: number; readonly freeBytes: number }
   | { readonly kind: 'ledger-table-mismatch'; readonly table: string; readonly columns: readonly string[] }
-  | { readonly kind: 'verify-failed'; readonly ids: readonly string[] }
+  | { readonly kind: 'verify-failed'; readonly ids: readonly string[]; readonly withoutDown?: readonly string[] }
+  | { readonly kind: 'schema-file-foreign'; readonly file: string }
   | { readonly kind: 'check-failed'; readonly exitCode: number; readonly problems: readonly string[] }
 
 export type ProblemKind = Problem['kind']

@@ -24,6 +24,8 @@ const FLAG_OF: Record<OptionName, string> = {
   json: '--json',
   quiet: '--quiet',
   verbose: '--verbose',
+  schemaFile: 'the schemaFile option of the gulpfile',
+  sql: '--sql',
 }
 
 const COMMAND_OF: Record<CommandName, string> = {
