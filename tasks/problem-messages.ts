@@ -169,9 +169,9 @@ const MESSAGES: Messages = {
       ? `Two migration files have the same name apart from case or extension: ${p.groups.map((g) => g.join(' and ')).join('; ')}. Rename or delete one of them; each migration needs a distinct name.`
       : `Compiled migrations differ only by case: ${p.groups.map((g) => g.join(' and ')).join('; ')}. Rename one of the sources.`,
   'stale-output': (p, w) =>
-    `${p.file} has no source ${p.reason === 'not-in-manifest' ? 'in the compile manifest' : '(no .ts of that name in the migrations folder, and no compile manifest)'}, so it was not run. Run ${w.command('migrate')} (it recompiles and removes stale output) or delete the file.`,
+    `${p.file} has no source ${p.reason === 'not-in-manifest' ? 'in the compile manifest' : '(no .ts or .sql of that name in the migrations folder, and no compile manifest)'}, so it was not run. Run ${w.command('migrate')} (it recompiles and removes stale output) or delete the file.`,
   'compile-failed': (p) =>
-    `TypeScript found ${p.diagnostics.length} error(s) in the migrations; nothing was compiled or applied:\n${p.diagnostics.join('\n')}`,
+    `${p.diagnostics.some((d) => / - error SQL: /.test(d)) ? 'Found' : 'TypeScript found'} ${p.diagnostics.length} error(s) in the migrations; nothing was compiled or applied:\n${p.diagnostics.join('\n')}`,
   'tsconfig-invalid': (p) =>
     `${p.file} is not a valid tsconfig, so nothing was compiled or applied (the compiler would otherwise fall back to its defaults): ${p.diagnostics.join('; ')}. Fix the file, or remove it to use the built-in CommonJS settings.`,
   'output-unwritable': (p) =>

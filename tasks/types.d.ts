@@ -43,4 +43,10 @@ export interface Migration {
    * table rebuild of https://www.sqlite.org/lang_altertable.html. Default `true` (unchanged).
    */
   foreignKeys?: boolean
+  /**
+   * `true` runs the migration with better-sqlite3's `unsafeMode()`: SQLite's defensive mode is off, so
+   * `PRAGMA writable_schema` and edits of `sqlite_master` work (a mistake there can corrupt the database: back it
+   * up first). Without it, such statements are refused before they run. Default `false`.
+   */
+  unsafe?: boolean
 }

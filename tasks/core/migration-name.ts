@@ -8,8 +8,8 @@
 /** Compiled migrations: a numeric prefix of three or more digits, an underscore, then anything, `.js`. */
 export const COMPILED_MIGRATION_PATTERN = /^\d{3,}_.*\.js$/
 
-/** Migration sources: same shape, `.ts` (declaration files are never migrations). */
-export const SOURCE_MIGRATION_PATTERN = /^\d{3,}_.*\.ts$/
+/** Migration sources: same shape, `.ts` (declaration files are never migrations) or `.sql`. */
+export const SOURCE_MIGRATION_PATTERN = /^\d{3,}_.*\.(?:ts|sql)$/
 
 /** Longest name accepted by `migration:new` (the part after the timestamp). */
 export const MAX_NAME_LENGTH = 100
@@ -22,9 +22,14 @@ export function isSourceMigrationFile(fileName: string): boolean {
   return SOURCE_MIGRATION_PATTERN.test(fileName) && !fileName.endsWith('.d.ts')
 }
 
-/** `20261126120000_add_users.ts` → `20261126120000_add_users`; also strips `.js`, `.cjs`, `.mjs`, `.mts`, `.cts`. */
+/** `20261126120000_add_users.ts` → `20261126120000_add_users`; also strips `.sql`, `.js`, `.cjs`, `.mjs`, `.mts`, `.cts`. */
 export function migrationId(fileName: string): string {
-  return fileName.replace(/\.(?:d\.)?[cm]?[jt]s$/, '')
+  return fileName.replace(/\.(?:(?:d\.)?[cm]?[jt]s|sql)$/, '')
+}
+
+/** A `.sql` migration source: compiled by this tool, not by TypeScript. */
+export function isSqlSource(fileName: string): boolean {
+  return fileName.endsWith('.sql')
 }
 
 /** The numeric prefix of an id, as a bigint so that 14-digit timestamps and `001` compare as numbers. */

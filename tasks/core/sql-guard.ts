@@ -11,6 +11,8 @@ export type StatementKind =
   | 'foreign-keys-pragma'
   /** VACUUM, PRAGMA journal_mode = ...: cannot run inside a transaction. */
   | 'needs-no-transaction'
+  /** PRAGMA writable_schema = ...: refused by better-sqlite3's defensive mode unless the migration opts in. */
+  | 'unsafe-pragma'
   | 'other'
 
 export interface Token {
@@ -145,6 +147,7 @@ const REFUSED_PRAGMAS = new Map<string, StatementKind>([
   ['JOURNAL_MODE', 'needs-no-transaction'],
   ['AUTO_VACUUM', 'needs-no-transaction'],
   ['PAGE_SIZE', 'needs-no-transaction'],
+  ['WRITABLE_SCHEMA', 'unsafe-pragma'],
 ])
 
 /**
@@ -158,7 +161,8 @@ function classifyPragma(afterPragma: readonly Token[]): StatementKind {
   return REFUSED_PRAGMAS.get(nameOf(name)) ?? 'other'
 }
 
-function classifyStatement(statement: readonly Token[]): StatementKind {
+/** What kind of statement this is, for the guard and for reading `.sql` migrations. */
+export function statementKind(statement: readonly Token[]): StatementKind {
   const [first, ...rest] = leading(statement, 5)
   if (isKeyword(first, 'BEGIN', 'COMMIT', 'END')) return 'transaction-control'
   // ROLLBACK [TRANSACTION [name]] TO [SAVEPOINT] name: TO is reserved, so a bare TO is never a name.
@@ -170,7 +174,7 @@ function classifyStatement(statement: readonly Token[]): StatementKind {
 
 /** The kinds of every statement in `sql`, in order. */
 export function classifySql(sql: string): StatementKind[] {
-  return splitStatements(tokenize(sql)).map(classifyStatement)
+  return splitStatements(tokenize(sql)).map(statementKind)
 }
 
 /** A statement as written, for messages: comments dropped, spaces collapsed, cut short when long. */
@@ -180,9 +184,16 @@ function quoteStatement(statement: readonly Token[]): string {
 }
 
 /** Why these statements must not run inside the runner's transaction, or `undefined` when they may. */
-function violationOf(statements: readonly (readonly Token[])[]): string | undefined {
+function violationOf(statements: readonly (readonly Token[])[], allowUnsafe: boolean): string | undefined {
   for (const statement of statements) {
-    const kind = classifyStatement(statement)
+    const kind = statementKind(statement)
+    if (kind === 'unsafe-pragma' && !allowUnsafe) {
+      return (
+        "PRAGMA writable_schema is refused: better-sqlite3 opens connections in SQLite's defensive mode, where editing " +
+        'sqlite_master fails. If the migration really must, export `const unsafe = true` from it (it then runs with ' +
+        'db.unsafeMode(); see "Editing sqlite_master" in the docs)'
+      )
+    }
     if (kind === 'transaction-control') {
       return (
         'the migration runs its own BEGIN/COMMIT/ROLLBACK, but each migration already runs in a transaction ' +
@@ -200,8 +211,8 @@ function violationOf(statements: readonly (readonly Token[])[]): string | undefi
     }
     if (kind === 'needs-no-transaction') {
       return (
-        `"${quoteStatement(statement)}" cannot run inside a transaction. Export ` +
-        '`const transaction = false` from the migration to run it outside one'
+        `"${quoteStatement(statement)}" cannot run inside a transaction. Move it to a migration of its own that ` +
+        'exports `const transaction = false`, so that the rest of this migration stays atomic'
       )
     }
   }
@@ -233,10 +244,10 @@ export interface SqlInspection {
 }
 
 /** What the guard needs to know of `sql`, from one reading of it. */
-export function inspectSql(sql: string): SqlInspection {
+export function inspectSql(sql: string, options: { readonly allowUnsafe?: boolean } = {}): SqlInspection {
   const statements = splitStatements(tokenize(sql))
   const droppedTables = statements.map(droppedTable).filter((name): name is string => name !== undefined)
-  return { violation: violationOf(statements), droppedTables }
+  return { violation: violationOf(statements, options.allowUnsafe === true), droppedTables }
 }
 
 /**

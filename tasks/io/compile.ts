@@ -16,7 +16,7 @@ import { join, relative, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type Vinyl from 'vinyl'
 import { migrationChecksum } from '../core/checksum'
-import { isCompiledMigrationFile, migrationId } from '../core/migration-name'
+import { isCompiledMigrationFile, isSqlSource, migrationId } from '../core/migration-name'
 import { MigrateError } from '../errors'
 import { writeFileAtomic } from './atomic-write'
 import {
@@ -35,6 +35,7 @@ import { gulpTypeScriptEngine } from './compile-gulp-typescript'
 import { tscEngine } from './compile-tsc'
 import { readManifest, writeManifest } from './manifest'
 import { listSourceFiles, type MigrationFolders } from './migration-files'
+import { translateSql, type SqlNote } from './sql-source'
 
 export { DEFAULT_COMPILER_OPTIONS, formatDiagnostic, type CompilerChoice, type CompilerName, type Diagnostic } from './compile-engine'
 
@@ -50,6 +51,8 @@ export interface CompileResult {
   readonly removed: readonly string[]
   /** Sources that were already compiled and unchanged. */
   readonly unchanged: number
+  /** What was translated in the `.sql` migrations compiled in this run (a BEGIN … COMMIT wrapper dropped, ...). */
+  readonly notes: readonly SqlNote[]
   readonly durationMs: number
 }
 
@@ -161,18 +164,27 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
   const changed = [...checksums].filter(([id, checksum]) => known[id] !== checksum || !compiledFiles.has(`${id}.js`)).map(([id]) => id)
   const removed = removeStaleOutput(distDir, compiledFiles, new Set(checksums.keys()))
 
-  if (changed.length > 0) {
+  const fileOf = new Map(sources.map((file) => [migrationId(file), file]))
+  const changedSql = changed.filter((id) => isSqlSource(fileOf.get(id) as string))
+  const changedTs = changed.filter((id) => !changedSql.includes(id))
+  const sql = translateSql(
+    changedSql.map((id) => ({ path: join(sourceDir, fileOf.get(id) as string), contents: contents.get(id) as Buffer })),
+  )
+  const outputs = [...sql.outputs]
+  if (changedTs.length > 0) {
     const { typescript, engine } = compiler
     if (!typescript || !engine) throw typeScriptMissing(options.typescript)
     const job: CompileJob = {
-      sources: changed.map((id) => ({ path: join(sourceDir, `${id}.ts`), contents: contents.get(id) as Buffer })),
+      sources: changedTs.map((id) => ({ path: join(sourceDir, fileOf.get(id) as string), contents: contents.get(id) as Buffer })),
       rootDir: sourceDir,
       tsconfig,
       typescript,
       buildInfoDir: distDir,
     }
-    for (const output of await engine.compile(job)) writeOutput(distDir, output.relative, output.contents)
+    outputs.push(...(await compileOrCollect(engine, job, sql.diagnostics)))
   }
+  if (sql.diagnostics.length > 0) throw new MigrateError({ kind: 'compile-failed', diagnostics: sql.diagnostics })
+  for (const output of outputs) writeOutput(distDir, output.relative, output.contents)
 
   const statsChanged = [...stats].some(([id, identity]) => !same(manifest?.stats?.[id], identity))
   if (changed.length > 0 || removed.length > 0 || statsChanged || manifest?.compilerKey !== key) {
@@ -184,7 +196,23 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
       stats: Object.fromEntries(stats),
     })
   }
-  return { compiled: changed, removed, unchanged: sources.length - changed.length, durationMs: performance.now() - started }
+  return {
+    compiled: changed,
+    removed,
+    unchanged: sources.length - changed.length,
+    notes: sql.notes,
+    durationMs: performance.now() - started,
+  }
+}
+
+/** Runs the engine; its type errors join the SQL problems found before, so one run reports them all. */
+async function compileOrCollect(engine: CompileEngine, job: CompileJob, sqlDiagnostics: readonly string[]): Promise<CompiledFile[]> {
+  try {
+    return await engine.compile(job)
+  } catch (error) {
+    if (sqlDiagnostics.length === 0 || !(error instanceof MigrateError) || error.problem.kind !== 'compile-failed') throw error
+    throw new MigrateError({ kind: 'compile-failed', diagnostics: [...error.problem.diagnostics, ...sqlDiagnostics] }, { cause: error })
+  }
 }
 
 /**

@@ -3,18 +3,20 @@ import Database from 'better-sqlite3'
 import { mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { MigrateError } from '../errors'
+import { DEFAULT_OPTIONS } from '../options'
 import type { Problem } from '../problems'
 
 export interface OpenDatabaseOptions {
-  /** How long to wait for another connection's write lock, in milliseconds. */
-  readonly busyTimeoutMs: number
+  /** How long to wait for another connection's write lock, in milliseconds. Default 10 000 (`DEFAULT_OPTIONS`). */
+  readonly busyTimeoutMs?: number
   /** Open without write access (and never create the file). */
   readonly readonly?: boolean
   /** Called with every SQL statement executed (better-sqlite3's `verbose` hook). */
   readonly verbose?: (sql: string) => void
 }
 
-export function openDatabase(path: string, options: OpenDatabaseOptions): Database.Database {
+export function openDatabase(path: string, opened: OpenDatabaseOptions = {}): Database.Database {
+  const options = { ...opened, busyTimeoutMs: opened.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs }
   let isDirectory = false
   try {
     isDirectory = statSync(path).isDirectory()

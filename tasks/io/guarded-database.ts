@@ -10,9 +10,14 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { inspectSql } from '../core/sql-guard'
 
-function check(db: Database, sql: unknown): void {
+export interface GuardOptions {
+  /** The migration exports `unsafe = true`: `PRAGMA writable_schema` is allowed. */
+  readonly unsafe?: boolean
+}
+
+function check(db: Database, sql: unknown, options: GuardOptions): void {
   if (typeof sql !== 'string') return
-  const { violation, droppedTables } = inspectSql(sql)
+  const { violation, droppedTables } = inspectSql(sql, { allowUnsafe: options.unsafe === true })
   if (violation) throw new Error(`Refused SQL: ${violation}`)
   for (const table of droppedTables) refuseCascadingDrop(db, table)
 }
@@ -73,7 +78,7 @@ function guardedStatement(db: Database, statement: Statement, guarded: Database)
   return proxy
 }
 
-export function guardedDatabase(db: Database): Database {
+export function guardedDatabase(db: Database, options: GuardOptions = {}): Database {
   const guarded: Database = new Proxy(db, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target)
@@ -81,10 +86,10 @@ export function guardedDatabase(db: Database): Database {
       const call = value as (...args: unknown[]) => unknown
       return (first: unknown, ...rest: unknown[]) => {
         assertActive(target)
-        if (property === 'exec') check(target, first)
-        if (property === 'pragma') check(target, typeof first === 'string' ? `PRAGMA ${first}` : first)
+        if (property === 'exec') check(target, first, options)
+        if (property === 'pragma') check(target, typeof first === 'string' ? `PRAGMA ${first}` : first, options)
         if (property === 'prepare') {
-          check(target, first)
+          check(target, first, options)
           return guardedStatement(target, call.call(target, first, ...rest) as Statement, guarded)
         }
         return call.call(target, first, ...rest)

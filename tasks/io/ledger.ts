@@ -4,6 +4,7 @@
  * names stored as `.ts` file names) and adds `checksum` and `duration_ms`, so an existing table is adopted.
  */
 import type { Database } from 'better-sqlite3'
+import { basename } from 'node:path'
 import type { RecordedMigration } from '../core/plan'
 import { migrationId } from '../core/migration-name'
 import { MigrateError } from '../errors'
@@ -104,16 +105,19 @@ export class Ledger {
     }))
   }
 
-  /** Records an applied migration; `runId` groups the migrations of one run (for rolling back the last run). */
-  record(id: string, checksum: string | null, durationMs: number, runId: string | null = null): void {
+  /**
+   * Records an applied migration under its source's file name (`source`, a path; `<id>.ts` when unknown); `runId`
+   * groups the migrations of one run (for rolling back the last run).
+   */
+  record(id: string, checksum: string | null, durationMs: number, runId: string | null = null, source?: string): void {
     this.db
       .prepare(`INSERT INTO ${this.table} (name, checksum, duration_ms, run_id) VALUES (?, ?, ?, ?)`)
-      .run(`${id}.ts`, checksum, Math.round(durationMs), runId)
+      .run(source && migrationId(basename(source)) === id ? basename(source) : `${id}.ts`, checksum, Math.round(durationMs), runId)
   }
 
   /** Deletes the record of a rolled-back migration (under any of the names it may have been recorded as). */
   remove(id: string): void {
-    this.db.prepare(`DELETE FROM ${this.table} WHERE name IN (?, ?, ?)`).run(id, `${id}.ts`, `${id}.js`)
+    this.db.prepare(`DELETE FROM ${this.table} WHERE name IN (?, ?, ?, ?)`).run(id, `${id}.ts`, `${id}.js`, `${id}.sql`)
   }
 
   /** Applied ids in the order they were applied. */
@@ -122,7 +126,9 @@ export class Ledger {
   }
 
   setChecksum(id: string, checksum: string): void {
-    this.db.prepare(`UPDATE ${this.table} SET checksum = ? WHERE name IN (?, ?, ?)`).run(checksum, id, `${id}.ts`, `${id}.js`)
+    this.db
+      .prepare(`UPDATE ${this.table} SET checksum = ? WHERE name IN (?, ?, ?, ?)`)
+      .run(checksum, id, `${id}.ts`, `${id}.js`, `${id}.sql`)
   }
 
   /** The table's columns; refuses a table of that name that is not a migrations table (knex's, an app's). */

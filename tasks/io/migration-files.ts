@@ -22,7 +22,7 @@ export interface CompiledMigration extends AvailableMigration {
 }
 
 export interface MigrationFolders {
-  /** Where the `.ts` sources live. */
+  /** Where the `.ts` and `.sql` sources live. */
   readonly sourceDir: string
   /** Where the compiled `.js` files live. */
   readonly distDir: string
@@ -41,7 +41,7 @@ function readDirectory(dir: string, role: 'migrations' | 'compiled migrations'):
   }
 }
 
-/** The `.ts` sources, in order; refuses ids that differ only by case or by extension. */
+/** The `.ts` and `.sql` sources, in order; refuses ids that differ only by case or by extension. */
 export function listSourceFiles(sourceDir: string): string[] {
   const entries = readDirectory(sourceDir, 'migrations')
   const sources = entries.filter(isSourceMigrationFile)
@@ -64,7 +64,7 @@ export interface SourceMigration extends AvailableMigration {
   readonly source: string
 }
 
-/** The `.ts` sources with their checksums, in order: what the next compile will produce. */
+/** The `.ts` and `.sql` sources with their checksums, in order: what the next compile will produce. */
 export function listSourceMigrations(sourceDir: string): SourceMigration[] {
   return listSourceFiles(sourceDir).map((fileName) => {
     const path = join(sourceDir, fileName)
@@ -80,9 +80,10 @@ export function listSourceMigrations(sourceDir: string): SourceMigration[] {
 export function listCompiledMigrations(folders: MigrationFolders): CompiledMigration[] {
   const files = readDirectory(folders.distDir, 'compiled migrations').filter(isCompiledMigrationFile)
   const manifest = readManifest(folders.distDir)
+  const sourceFiles = sourceFileNames(folders.sourceDir)
   const migrations = files.map((fileName): CompiledMigration => {
     const id = migrationId(fileName)
-    const sourcePath = join(folders.sourceDir, `${id}.ts`)
+    const sourcePath = join(folders.sourceDir, sourceFiles.get(id) ?? `${id}.ts`)
     let checksum: string | null
     if (manifest) {
       const recorded = manifest.migrations[id]
@@ -116,6 +117,17 @@ export function listCompiledMigrations(folders: MigrationFolders): CompiledMigra
   return migrations.sort((a, b) => compareMigrationIds(a.id, b.id))
 }
 
+/** id → source file name (`.ts` or `.sql`) of the migrations in `sourceDir`; empty when there is no such folder. */
+function sourceFileNames(sourceDir: string): Map<string, string> {
+  let entries: string[]
+  try {
+    entries = readdirSync(sourceDir)
+  } catch {
+    return new Map() // a deploy of the output folder alone: the manifest knows the checksums
+  }
+  return new Map(entries.filter(isSourceMigrationFile).map((file) => [migrationId(file), file]))
+}
+
 /**
  * Loads a compiled migration fresh (a long-running watch process would otherwise get the old module from
  * `require`'s cache) and checks its shape before any of it runs.
@@ -137,6 +149,7 @@ export function loadMigration(migration: CompiledMigration): Migration {
   if (module.down !== undefined && typeof module.down !== 'function') problems.push('`down` must be a function')
   if (module.transaction !== undefined && typeof module.transaction !== 'boolean') problems.push('`transaction` must be true or false')
   if (module.foreignKeys !== undefined && typeof module.foreignKeys !== 'boolean') problems.push('`foreignKeys` must be true or false')
+  if (module.unsafe !== undefined && typeof module.unsafe !== 'boolean') problems.push('`unsafe` must be true or false')
   if (module.transaction === false && module.foreignKeys === false) {
     problems.push(
       '`foreignKeys = false` needs a transaction (it checks foreign keys before committing); set PRAGMA foreign_keys yourself in a non-transactional migration',

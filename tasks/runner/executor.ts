@@ -16,13 +16,12 @@ import { failpoint } from '../io/failpoint'
 import { BookkeepingWatch } from '../io/bookkeeping-watch'
 import { connectionState } from '../io/connection-state'
 import { foreignKeyViolations, newViolations, type Violations } from '../io/foreign-keys'
-import { guardedDatabase } from '../io/guarded-database'
 import type { Ledger } from '../io/ledger'
 import type { WriteLock } from '../io/write-lock'
 import type { ResolvedRunOptions } from '../options'
 import type { Direction, FailureOutcome } from '../problems'
 import { MigrationRunError, type MigrationResult, type RunLog } from '../run-log'
-import { migrationFunction, type ReplaceStep, type Step } from './steps'
+import { runMigrationFunction, type ReplaceStep, type Step } from './steps'
 
 const done = (step: Step, direction: Direction, durationMs: number): MigrationResult => ({
   id: step.migration.id,
@@ -60,7 +59,7 @@ export class Executor {
 
   /** Writes the bookkeeping of a finished step: the record of an applied migration, or its removal. */
   private record(step: Step, direction: Direction, durationMs: number): void {
-    if (direction === 'up') this.ledger.record(step.migration.id, step.migration.checksum, durationMs, this.runId)
+    if (direction === 'up') this.ledger.record(step.migration.id, step.migration.checksum, durationMs, this.runId, step.migration.source)
     else this.ledger.remove(step.migration.id)
   }
 
@@ -111,7 +110,7 @@ export class Executor {
     this.db.exec(`SAVEPOINT ${savepoint}`)
     const bookkeeping = this.watch.snapshot()
     this.log.starting(step.migration.id, direction)
-    await migrationFunction(step, direction)(guardedDatabase(this.db))
+    await runMigrationFunction(this.db, step.module, direction, true)
     this.log.emit({ type: 'migration-end', id: step.migration.id, direction })
     failpoint('after-up')
     this.assertStillInTransaction(step)
@@ -190,7 +189,7 @@ export class Executor {
     const connection = connectionState(this.db)
     try {
       this.log.starting(step.migration.id, direction)
-      await migrationFunction(step, direction)(this.db)
+      await runMigrationFunction(this.db, step.module, direction, false)
       this.log.emit({ type: 'migration-end', id: step.migration.id, direction })
       if (this.db.inTransaction) {
         this.db.exec('ROLLBACK')
@@ -220,16 +219,16 @@ export class Executor {
     try {
       for (const step of steps) {
         this.log.starting(step.migration.id, 'down')
-        await migrationFunction({ migration: step.migration, module: step.applied }, 'down')(guardedDatabase(this.db))
+        await runMigrationFunction(this.db, step.applied, 'down', true)
         this.log.emit({ type: 'migration-end', id: step.migration.id, direction: 'down' })
         this.ledger.remove(step.migration.id)
       }
       for (const step of [...steps].reverse()) {
         this.log.starting(step.migration.id, 'up')
-        await migrationFunction(step, 'up')(guardedDatabase(this.db))
+        await runMigrationFunction(this.db, step.module, 'up', true)
         this.log.emit({ type: 'migration-end', id: step.migration.id, direction: 'up' })
         this.assertStillInTransaction(step)
-        this.ledger.record(step.migration.id, step.migration.checksum, performance.now() - t0, this.runId)
+        this.ledger.record(step.migration.id, step.migration.checksum, performance.now() - t0, this.runId, step.migration.source)
       }
       this.lock.commit()
     } catch (error) {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert'
-import { classifySql, statementWords, transactionalViolation, type StatementKind } from '../../tasks/core/sql-guard'
+import { classifySql, inspectSql, statementWords, transactionalViolation, type StatementKind } from '../../tasks/core/sql-guard'
 
 const FK: StatementKind = 'foreign-keys-pragma'
 const TX: StatementKind = 'transaction-control'
@@ -212,6 +212,12 @@ describe('core/sql-guard', () => {
       }
     })
 
+    it('for PRAGMA writable_schema, naming the opt-in, unless the migration opted in', async () => {
+      assert.match(transactionalViolation('PRAGMA writable_schema = ON') ?? '', /defensive mode.*export `const unsafe = true`/)
+      assert.equal(inspectSql('PRAGMA writable_schema = ON', { allowUnsafe: true }).violation, undefined)
+      assert.equal(transactionalViolation('PRAGMA writable_schema'), undefined) // reading it is fine
+    })
+
     it('for PRAGMA foreign_keys, quoted or not', async () => {
       for (const sql of ['PRAGMA foreign_keys = OFF', 'PRAGMA "foreign_keys" = OFF']) {
         assert.match(transactionalViolation(sql) ?? '', /has no effect inside a transaction.*export `const foreignKeys = false`/)
@@ -221,7 +227,7 @@ describe('core/sql-guard', () => {
     it('for VACUUM and pragmas that need no transaction, quoting that statement (not the one before it)', async () => {
       assert.match(
         transactionalViolation('CREATE TABLE t (id INTEGER); VACUUM') ?? '',
-        /^"VACUUM" cannot run inside a transaction\. Export `const transaction = false`/,
+        /^"VACUUM" cannot run inside a transaction\. Move it to a migration of its own that exports `const transaction = false`, so that the rest of this migration stays atomic$/,
       )
       assert.match(
         transactionalViolation('SELECT 1;\n  PRAGMA /* wal */ journal_mode\n= WAL;') ?? '',

@@ -79,7 +79,7 @@ describe('gulp migrate:watch', function () {
   it('migrates once, applies new files, redoes the newest when edited, survives errors, coalesces a burst of saves, and stops on SIGINT', async () => {
     watcher = new Watcher(project)
     let at = await watcher.waitFor(/Applied 001_base/)
-    at = await watcher.waitFor(/Watching migrations\/\*\.ts for changes/, at)
+    at = await watcher.waitFor(/Watching migrations \(\.ts and \.sql\) for changes/, at)
 
     // a file from the template applies harmlessly
     const created = await project.gulp(['migration:new', '--name=add_items'])

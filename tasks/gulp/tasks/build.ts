@@ -1,4 +1,4 @@
-/** `gulp migrate:compile` and `gulp migrate:marker`: the TypeScript sources to CommonJS in the output folder. */
+/** `gulp migrate:compile` and `gulp migrate:marker`: the TypeScript and SQL sources to CommonJS in the output folder. */
 import { compileMigrations, writeCommonJsMarker, type CompilerChoice } from '../../io/compile'
 import type { TaskContext } from '../context'
 import { formatMs, info, plural } from '../report'
@@ -8,6 +8,7 @@ export async function compileTask(ctx: TaskContext, choice: CompilerChoice): Pro
   const result = await compileMigrations({ sourceDir, distDir, tsconfig, compiler: choice.compiler, typescript: choice.typescript })
   if (result.compiled.length > 0) info(`Compiled ${plural(result.compiled.length, 'migration')} in ${formatMs(result.durationMs)}`)
   if (result.removed.length > 0) info(`Removed stale output of deleted source(s): ${result.removed.join(', ')}`)
+  for (const { file, note } of result.notes) info(`${ctx.label(file)}: ${note}`)
 }
 
 export function markerTask(ctx: TaskContext): void {

@@ -28,11 +28,13 @@ export async function watchTask(ctx: TaskContext, options: MigrationTaskOptions,
     await session.cycle()
   }
   run.displayName = `${options.taskPrefix ?? ''}migrate:watch (change)`
-  const glob = join(sourceDir, '*.ts').split(sep).join('/')
+  const slashed = (path: string) => path.split(sep).join('/')
+  // Migrations and the helpers they import, in subfolders too; never the compiled output inside the folder.
+  const glob = [slashed(join(sourceDir, '**', '*.{ts,sql}')), `!${slashed(join(distDir, '**'))}`]
   const delay = options.watchDelayMs ?? DEFAULT_OPTIONS.watchDelayMs
   const watcher = gulp.watch(glob, { delay, queue: true, events: ['add', 'change', 'unlink'] }, run)
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve())) // changes before 'ready' would be missed
-  info(`Watching ${ctx.label(sourceDir)}/*.ts for changes (Ctrl-C to stop)`)
+  info(`Watching ${ctx.label(sourceDir)} (.ts and .sql) for changes (Ctrl-C to stop)`)
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve())
     process.once('SIGTERM', () => resolve())

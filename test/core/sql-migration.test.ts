@@ -1,0 +1,159 @@
+/** Reading `.sql` migrations as real histories write them (dbmate sections, BEGIN/COMMIT wrappers, PRAGMA pairs, drizzle). */
+import { strict as assert } from 'node:assert'
+import { parseSqlMigration, type SqlMigration } from '../../tasks/core/sql-migration'
+import { renderSqlModule } from '../../tasks/core/sql-module'
+
+const sqlOf = (m: SqlMigration, direction: 'up' | 'down' = 'up') => (m[direction]?.statements ?? []).map((s) => s.sql)
+const linesOf = (m: SqlMigration) => m.up.statements.map((s) => s.line)
+const problems = (text: string) => parseSqlMigration(text).problems.map((p) => `${p.line}: ${p.message}`)
+
+describe('core/sql-migration', () => {
+  it('a file without markers is all up, with no down, in a transaction, statements with their lines', () => {
+    const m = parseSqlMigration('-- a comment\nCREATE TABLE a (x);\n\nCREATE INDEX a_x\n  ON a (x);\n')
+    assert.deepEqual(sqlOf(m), ['CREATE TABLE a (x)', 'CREATE INDEX a_x\n  ON a (x)'])
+    assert.deepEqual(linesOf(m), [2, 4])
+    assert.equal(m.down, undefined)
+    assert.deepEqual([m.transaction, m.foreignKeys, m.unsafe, m.notes, m.problems], [true, true, false, [], []])
+  })
+
+  it("reads dbmate's -- migrate:up and -- migrate:down sections and their options", () => {
+    const m = parseSqlMigration('-- migrate:up\nCREATE TABLE a (x);\n-- migrate:down\nDROP TABLE a;\n')
+    assert.deepEqual([sqlOf(m), sqlOf(m, 'down')], [['CREATE TABLE a (x)'], ['DROP TABLE a']])
+    const outside = parseSqlMigration('-- migrate:up transaction:false\nVACUUM;\n-- migrate:down\n')
+    assert.deepEqual([outside.transaction, sqlOf(outside), sqlOf(outside, 'down'), outside.problems], [false, ['VACUUM'], [], []])
+    // The down section may come first; an empty down is a down that does nothing (dbmate's convention).
+    const reversed = parseSqlMigration('-- migrate:down\nDROP TABLE a;\n\n-- migrate:up\nCREATE TABLE a (x);\n')
+    assert.deepEqual([sqlOf(reversed), sqlOf(reversed, 'down')], [['CREATE TABLE a (x)'], ['DROP TABLE a']])
+  })
+
+  it('refuses what it cannot place: unknown options, a second up, statements before the first marker, a down alone', () => {
+    assert.deepEqual(problems('-- migrate:up transaction:maybe\nSELECT 1;\n'), [
+      '1: unknown option "transaction:maybe" after -- migrate:up (known: transaction:false, unsafe:true)',
+    ])
+    assert.match(problems('-- migrate:up\nSELECT 1;\n-- migrate:up\nSELECT 2;\n').join(), /^3: a second -- migrate:up section/)
+    assert.match(problems('CREATE TABLE a (x);\n-- migrate:up\nSELECT 1;\n').join(), /^1: a statement before the first -- migrate: marker/)
+    assert.match(problems('\n-- migrate:down\nDROP TABLE a;\n').join(), /^2: a -- migrate:down section without a -- migrate:up one/)
+  })
+
+  it("replaces a file's own BEGIN … COMMIT wrapper, and several blocks in a row, by the runner's transaction, and says so once", () => {
+    const one = parseSqlMigration('BEGIN TRANSACTION;\nCREATE TABLE a (x);\nCOMMIT;\n')
+    assert.deepEqual(
+      [sqlOf(one), one.notes, one.problems],
+      [['CREATE TABLE a (x)'], ["its BEGIN … COMMIT wrapper is replaced by the runner's transaction"], []],
+    )
+    const two = parseSqlMigration(
+      'BEGIN;\nCREATE TABLE a (x);\nCOMMIT;\nbegin deferred transaction;\nCREATE TABLE b (x);\nEND TRANSACTION;\n',
+    )
+    assert.deepEqual(
+      [sqlOf(two), two.notes],
+      [['CREATE TABLE a (x)', 'CREATE TABLE b (x)'], ["its 2 BEGIN … COMMIT blocks are replaced by the runner's transaction"]],
+    )
+  })
+
+  it('keeps a trigger whose body is BEGIN … END, with its semicolons, as one statement', () => {
+    const trigger = 'CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE a SET x = 1;\n  DELETE FROM b;\nEND'
+    const m = parseSqlMigration(`BEGIN;\n${trigger};\nCOMMIT;\n`)
+    assert.deepEqual([sqlOf(m), m.problems], [[trigger], []])
+  })
+
+  it('refuses, with the line, a COMMIT without its BEGIN, a ROLLBACK, a nested BEGIN and a BEGIN never committed', () => {
+    assert.match(
+      problems('CREATE TABLE a (x);\nCOMMIT;\nCREATE TABLE b (x);\n').join(),
+      /^2: COMMIT without a BEGIN before it would commit the migration midway/,
+    )
+    assert.match(problems('BEGIN;\nSELECT 1;\nROLLBACK;\n').join('|'), /3: ROLLBACK would undo the migration midway/)
+    assert.match(problems('BEGIN;\nBEGIN;\nCOMMIT;\nCOMMIT;\n').join('|'), /2: BEGIN inside the transaction begun at line 1/)
+    assert.deepEqual(problems('SELECT 1;\nBEGIN;\nCREATE TABLE a (x);\n'), [
+      '2: BEGIN without a COMMIT after it; add the COMMIT or remove the BEGIN',
+    ])
+  })
+
+  it('names the VACUUM statement and its line, and offers a migration of its own, instead of making this one non-atomic', () => {
+    const found = problems('CREATE TABLE a (x);\nINSERT INTO a VALUES (1);\nVACUUM;\nPRAGMA journal_mode = WAL;\n')
+    assert.equal(found.length, 2)
+    assert.match(
+      found[0],
+      /^3: "VACUUM" cannot run inside a transaction; move it to a migration of its own whose first line is "-- migrate:up transaction:false"/,
+    )
+    assert.match(found[1], /^4: "PRAGMA journal_mode = WAL" cannot run inside a transaction/)
+  })
+
+  it('turns a PRAGMA foreign_keys = OFF … ON pair into a foreignKeys = false migration, whatever the spelling', () => {
+    for (const off of [
+      'PRAGMA foreign_keys = OFF',
+      'pragma foreign_keys=0',
+      'PRAGMA main.foreign_keys = false',
+      `PRAGMA "foreign_keys" = 'off'`,
+    ]) {
+      const m = parseSqlMigration(`${off};\nBEGIN;\nCREATE TABLE a (x);\nCOMMIT;\nPRAGMA foreign_keys = ON;\n`)
+      assert.deepEqual([m.foreignKeys, sqlOf(m), m.problems], [false, ['CREATE TABLE a (x)'], []], off)
+      assert.match(m.notes.join('|'), /foreignKeys = false migration/, off)
+    }
+    const on = parseSqlMigration('PRAGMA foreign_keys = ON;\nCREATE TABLE a (x);\n')
+    assert.deepEqual([on.foreignKeys, sqlOf(on)], [true, ['CREATE TABLE a (x)']])
+    assert.match(on.notes.join(), /PRAGMA foreign_keys = ON is dropped/)
+    // Reading the setting changes nothing: it is an ordinary statement.
+    assert.deepEqual(sqlOf(parseSqlMigration('PRAGMA foreign_keys;\n')), ['PRAGMA foreign_keys'])
+  })
+
+  it("leaves a non-transactional section's statements as written: the file manages its own transactions", () => {
+    const m = parseSqlMigration(
+      '-- migrate:up transaction:false\nPRAGMA foreign_keys = OFF;\nBEGIN;\nCREATE TABLE a (x);\nCOMMIT;\nVACUUM;\n',
+    )
+    assert.deepEqual([m.foreignKeys, sqlOf(m).length, m.problems, m.notes], [true, 5, [], []])
+  })
+
+  it("accepts drizzle's --> statement-breakpoint separators", () => {
+    const m = parseSqlMigration('CREATE TABLE `a` (\n\t`x` integer\n);\n--> statement-breakpoint\nCREATE INDEX `a_x` ON `a` (`x`);')
+    assert.deepEqual(
+      [sqlOf(m), linesOf(m), m.problems],
+      [['CREATE TABLE `a` (\n\t`x` integer\n)', 'CREATE INDEX `a_x` ON `a` (`x`)'], [1, 5], []],
+    )
+  })
+
+  it('counts lines in files with CRLF line ends and a byte order mark', () => {
+    const m = parseSqlMigration('\uFEFF-- migrate:up\r\nCREATE TABLE a (x);\r\n\r\nVACUUM;\r\n')
+    assert.deepEqual(
+      [linesOf(m), problems('\uFEFF-- migrate:up\r\nCREATE TABLE a (x);\r\n\r\nVACUUM;\r\n').map((p) => p.slice(0, 2))],
+      [[2], ['4:']],
+    )
+  })
+
+  it('refuses PRAGMA writable_schema unless the file opts in with unsafe:true', () => {
+    const edit =
+      "PRAGMA writable_schema = ON;\nUPDATE sqlite_master SET sql = replace(sql, 'x', 'y') WHERE name = 'a';\nPRAGMA writable_schema = OFF;\n"
+    assert.deepEqual(problems(edit), [
+      '1: PRAGMA writable_schema needs "unsafe:true" after -- migrate:up (see "Editing sqlite_master" in the docs)',
+      '3: PRAGMA writable_schema needs "unsafe:true" after -- migrate:up (see "Editing sqlite_master" in the docs)',
+    ])
+    const opted = parseSqlMigration(`-- migrate:up unsafe:true\n${edit}`)
+    assert.deepEqual([opted.unsafe, sqlOf(opted).length, opted.problems], [true, 3, []])
+  })
+
+  it('reports every problem of a file at once, in line order', () => {
+    const found = problems('COMMIT;\nVACUUM;\nPRAGMA writable_schema = 1;\nROLLBACK;\n')
+    assert.deepEqual(
+      found.map((p) => p.split(':')[0]),
+      ['1', '2', '3', '4'],
+    )
+  })
+
+  it('compiles to a self-contained module that runs each statement and names the line of the one that fails', () => {
+    const m = parseSqlMigration('-- migrate:up\nCREATE TABLE a (x);\nINSERT INTO nope VALUES (1);\n-- migrate:down\nDROP TABLE a;\n')
+    const source = renderSqlModule({ ...m, foreignKeys: false, unsafe: true }, '001_a.sql')
+    assert.doesNotMatch(source, /require\(/)
+    const module = { exports: {} as Record<string, unknown> }
+    new Function('module', 'exports', source)(module, module.exports)
+    const ran: string[] = []
+    const db = {
+      exec(sql: string) {
+        if (sql.includes('nope')) throw new Error('no such table: nope')
+        ran.push(sql)
+      },
+    }
+    assert.throws(() => (module.exports.up as (d: typeof db) => void)(db), /^Error: no such table: nope \(001_a\.sql, line 3\)$/)
+    ;(module.exports.down as (d: typeof db) => void)(db)
+    assert.deepEqual(ran, ['CREATE TABLE a (x)', 'DROP TABLE a'])
+    assert.deepEqual([module.exports.foreignKeys, module.exports.unsafe, module.exports.transaction], [false, true, undefined])
+  })
+})
