@@ -4,7 +4,7 @@
  * --dry-run`) is refused before anything runs, naming the closest known flag. Every boolean flag has its
  * `--no-` form, which overrides the gulpfile. From an npm script, flags written without `--` reach us as
  * npm configuration (`npm_config_dry_run`): those are refused with the command to type instead; only
- * `--name` is read from there, as `npm run db:create-migration --name=x` always worked.
+ * `--name` (and `--sql`) are read from there, as `npm run db:create-migration --name=x` always worked.
  */
 import { parseArgs } from 'node:util'
 import { MigrateError } from '../errors'
@@ -12,6 +12,7 @@ import type { OptionName } from '../problems'
 
 const FLAGS = {
   name: { type: 'string', example: 'add_user_table' },
+  sql: { type: 'boolean' },
   db: { type: 'string', example: 'data/app.sqlite3' },
   'busy-timeout': { type: 'string', example: '30000' },
   'allow-out-of-order': { type: 'boolean' },
@@ -63,8 +64,8 @@ const DRIFT: readonly FlagName[] = ['allow-out-of-order', 'allow-missing']
 
 /** The flags each task accepts (for a series such as `migrate`, the flags of the whole series). */
 export const TASK_FLAGS = {
-  'migration:new': ['name'],
-  'migrate:make': ['name'],
+  'migration:new': ['name', 'sql'],
+  'migrate:make': ['name', 'sql'],
   'migrate:up': [...CONNECTION, ...OUTPUT, ...DRIFT, 'name', 'backup', 'dry-run'],
   migrate: [...CONNECTION, ...OUTPUT, ...MODES, ...DRIFT, 'to', 'baseline', 'backup', 'dry-run'],
   'migrate:compile': [],
@@ -85,6 +86,8 @@ export type FlagTask = keyof typeof TASK_FLAGS
 
 export interface Flags {
   readonly name?: string | boolean
+  /** `migration:new --sql`: a `.sql` migration. */
+  readonly sql?: boolean
   readonly db?: string
   readonly busyTimeoutMs?: number
   readonly allowOutOfOrder?: boolean
@@ -151,6 +154,7 @@ function unknownFlag(task: string, raw: string, accepted: readonly string[]): Mi
 /** The option each flag sets, so that a problem with a flag is worded like any other (the CLI spells it back as the flag). */
 const OPTION_OF: Record<FlagName, OptionName> = {
   name: 'name',
+  sql: 'sql',
   db: 'database',
   'busy-timeout': 'busyTimeoutMs',
   'allow-out-of-order': 'allowOutOfOrder',
@@ -209,11 +213,14 @@ function refuseNpmConfig(task: FlagTask, env: NodeJS.ProcessEnv): void {
   const script = env.npm_lifecycle_event
   if (!script) return
   for (const name of TASK_FLAGS[task] as readonly FlagName[]) {
-    if (name === 'name') continue
+    if (name === 'name' || name === 'sql') continue
     const value = env[`npm_config_${name.replace(/-/g, '_')}`]
     if (value !== undefined && value !== '') throw new MigrateError({ kind: 'npm-config-flag', flag: `--${name}`, value, script })
   }
 }
+
+/** npm's configuration value of a flag given to `npm run` (`--sql` → `'true'`). */
+const npmBoolean = (value: string | undefined) => (value === undefined || value === '' ? undefined : value !== 'false')
 
 export function parseFlags(task: FlagTask, argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Flags {
   refuseNpmConfig(task, env)
@@ -229,6 +236,7 @@ export function parseFlags(task: FlagTask, argv: readonly string[] = process.arg
     })
   return {
     name: (TASK_FLAGS[task] as readonly FlagName[]).includes('name') ? (str('name') ?? env.npm_config_name) : undefined,
+    sql: (TASK_FLAGS[task] as readonly FlagName[]).includes('sql') ? (bool('sql') ?? npmBoolean(env.npm_config_sql)) : undefined,
     db: str('db'),
     busyTimeoutMs: wholeNumber(str('busy-timeout'), 'busy-timeout', 0),
     allowOutOfOrder: bool('allow-out-of-order'),

@@ -46,7 +46,7 @@ export type MigrationTasks = Record<MigrationTaskName, TaskFunction>
 type Step = readonly [name: MigrationTaskName, body: (ctx: TaskContext) => Promise<void> | void]
 
 const DESCRIPTIONS: Record<MigrationTaskName, string> = {
-  'migration:new': 'Create migrations/<UTC timestamp>_<name>.ts from the template (--name=NAME)',
+  'migration:new': 'Create migrations/<UTC timestamp>_<name>.ts from the template (--name=NAME; --sql for a .sql migration)',
   'migrate:make': 'The same as migration:new (the knex and Kysely name)',
   'migrate:up': 'Compile, then apply exactly one pending migration (--name=NAME)',
   migrate: 'Compile the migrations and apply the pending ones (--to, --dry-run, --backup, --json, ...)',

@@ -31,19 +31,38 @@ export const down: Migration['down'] = (db) => {
 }
 `
 
+/** The template of `migration:new --sql`: dbmate's sections, which the runner reads (see docs/writing-migrations.md). */
+export const DEFAULT_SQL_TEMPLATE = `-- {{name}}
+--
+-- The up section runs inside a transaction together with the row that records it: if a statement fails,
+-- nothing of it stays. Write no BEGIN/COMMIT. For VACUUM or PRAGMA journal_mode, put
+-- "-- migrate:up transaction:false" in a migration of its own.
+
+-- migrate:up
+-- CREATE TABLE example (
+--   id INTEGER PRIMARY KEY,
+--   name TEXT NOT NULL
+-- );
+
+-- migrate:down
+-- DROP TABLE example;
+`
+
 export interface NewMigrationOptions {
   readonly sourceDir: string
   readonly name: unknown
-  /** Path of a template file to use instead of {@link DEFAULT_TEMPLATE}. */
+  /** Path of a template file to use instead of {@link DEFAULT_TEMPLATE} (not for `sql`). */
   readonly template?: string
+  /** Write a `.sql` migration from {@link DEFAULT_SQL_TEMPLATE} instead of a `.ts` one. */
+  readonly sql?: boolean
   readonly now?: Date
 }
 
-/** Writes `<sourceDir>/<UTC timestamp>_<name>.ts` and returns its path. Never overwrites a file. */
+/** Writes `<sourceDir>/<UTC timestamp>_<name>.ts` (or `.sql`) and returns its path. Never overwrites a file. */
 export function createMigration(options: NewMigrationOptions): string {
   const check = checkMigrationName(options.name)
   if (!check.ok) throw new MigrateError({ kind: 'invalid-migration-name', name: options.name, rule: check.rule })
-  const template = options.template ? readFileSync(options.template, 'utf8') : DEFAULT_TEMPLATE
+  const template = options.sql ? DEFAULT_SQL_TEMPLATE : options.template ? readFileSync(options.template, 'utf8') : DEFAULT_TEMPLATE
   mkdirSync(options.sourceDir, { recursive: true })
   const prefixes = readdirSync(options.sourceDir)
     .map((f) => /^(\d{3,})_/.exec(f)?.[1])
@@ -57,7 +76,7 @@ export function createMigration(options: NewMigrationOptions): string {
     throw new MigrateError({ kind: 'prefix-beyond-timestamps', prefix: newestNonTimestamp })
   }
   for (let attempt = 0; attempt < 100; attempt++) {
-    const path = join(options.sourceDir, `${timestamp}_${check.name}.ts`)
+    const path = join(options.sourceDir, `${timestamp}_${check.name}.${options.sql ? 'sql' : 'ts'}`)
     try {
       writeFileSync(path, template.replace(/\{\{name\}\}/g, check.name), { flag: 'wx' })
       return relative(process.cwd(), path) || path

@@ -3,7 +3,9 @@
  * npm alias and the printed error are in test/e2e/migration-new.test.ts.
  */
 import { strict as assert } from 'node:assert'
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { TestProject } from '../helpers/project'
 import { taskError, taskOutput } from '../helpers/tasks'
 
@@ -35,6 +37,29 @@ describe('gulp migration:new (in process)', () => {
       assert.deepEqual(files(), [])
     })
   }
+
+  it('--sql writes a .sql migration from the SQL template, which migrate compiles and applies as it is', async () => {
+    const created = await taskOutput(project, 'migration:new', ['--name=add_tags', '--sql'])
+    const [file] = files()
+    assert.match(file, /^\d{14}_add_tags\.sql$/)
+    assert.match(created, new RegExp(`Created .*${file}`))
+    const template = readFileSync(join(project.migrationsDir, file), 'utf8')
+    assert.match(template, /^-- migrate:up$/m)
+    assert.match(template, /^-- migrate:down$/m)
+    writeFileSync(
+      join(project.migrationsDir, file),
+      template.replace('-- migrate:up\n', '-- migrate:up\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\n'),
+    )
+    const migrated = await taskOutput(project, 'migrate')
+    assert.match(migrated, /Applied 1 migration/)
+    const db = new Database(project.dbPath, { readonly: true })
+    try {
+      assert.deepEqual(db.prepare('SELECT name FROM migrations').pluck().all(), [file])
+      assert.ok(db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'tags'`).get())
+    } finally {
+      db.close()
+    }
+  })
 
   it('refuses a missing --name', async () => {
     const error = await taskError(project, 'migration:new')

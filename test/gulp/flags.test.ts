@@ -95,4 +95,14 @@ describe('gulp/flags', () => {
     )
     assert.equal(parseFlags('migrate', ['migrate'], { npm_config_dry_run: 'true' }).dryRun, undefined)
   })
+
+  it('reads --sql from npm configuration too (`npm run db:create-migration --name=x --sql`), and only for migration:new', async () => {
+    const npm = { npm_lifecycle_event: 'db:create-migration', npm_config_name: 'add_tags', npm_config_sql: 'true' }
+    assert.deepEqual(
+      [parseFlags('migration:new', ['migration:new'], npm).sql, parseFlags('migration:new', ['migration:new', '--no-sql'], npm).sql],
+      [true, false],
+    )
+    assert.equal(parseFlags('migration:new', ['migration:new'], { npm_config_sql: '' }).sql, undefined)
+    assert.equal(refusal('migrate', ['migrate', '--sql']).problem.kind, 'unknown-flag')
+  })
 })

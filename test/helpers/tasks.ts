@@ -17,7 +17,7 @@ export interface TaskRun {
 }
 
 /** Environment the tasks read besides their flags; cleared while a task runs, so the caller's shell cannot redirect it. */
-const AMBIENT = ['DATABASE_PATH', 'npm_lifecycle_event', 'npm_config_name'] as const
+const AMBIENT = ['DATABASE_PATH', 'npm_lifecycle_event', 'npm_config_name', 'npm_config_sql'] as const
 
 /**
  * Runs task `name` of `project` with command-line `argv`, and returns its error and output. The migrations
