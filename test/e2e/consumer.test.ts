@@ -1,19 +1,90 @@
 /**
- * What a user does from the README alone: `npm pack` this project, install the tarball into a fresh project
- * with its own package.json, gulpfile.ts, migrations folder and database path, then run the tasks.
+ * What a user does from the docs alone: `npm pack` this project, install the tarball into a fresh "type": "module"
+ * project, then run the code blocks of README.md, docs/api.md and docs/writing-migrations.md there. The blocks are
+ * read from the Markdown files when the test runs (test/helpers/markdown.ts), so editing an example is what is
+ * tested, and a broken example fails `npm test`. One `npm install`; every other project below is a folder inside
+ * this one, with its own package.json, that finds the installed packages by node's upward resolution.
  */
 import { strict as assert } from 'node:assert'
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { REPO, run } from '../helpers/project'
+import { blockAfter, codeBlocks, shellCommands, theBlock, type CodeBlock } from '../helpers/markdown'
 
-describe('consumer project (npm pack → npm install)', function () {
+const README = codeBlocks(join(REPO, 'README.md'))
+const API = codeBlocks(join(REPO, 'docs', 'api.md'))
+const WRITING = codeBlocks(join(REPO, 'docs', 'writing-migrations.md'))
+
+const firstLine = (block: CodeBlock) => block.code.split('\n')[0].trim()
+const LOADER_CONFIG = theBlock(README, 'the README’s `// .gulp.cjs`', (b) => firstLine(b) === '// .gulp.cjs')
+const GULPFILE = theBlock(README, 'the README’s `// gulpfile.ts`', (b) => firstLine(b) === '// gulpfile.ts')
+const INSTALL = theBlock(
+  README,
+  'the README’s `npm install --save-dev`',
+  (b) => b.lang === 'sh' && b.code.includes('npm install --save-dev'),
+)
+const COMMANDS = blockAfter(README, GULPFILE, 'the commands after the gulpfile', (b) => b.lang === 'sh')
+const MIGRATE_DATABASE = theBlock(API, 'docs/api.md’s `migrateDatabase()`', (b) => b.code.includes('export async function migrateDatabase'))
+const TEST_HELPER = theBlock(API, 'docs/api.md’s `createMigratedDatabase()`', (b) => b.code.includes('= await createMigratedDatabase('))
+const PIPELINE = theBlock(API, 'docs/api.md’s gulp plugins pipeline', (b) => b.code.includes('.pipe(apply('))
+/** Every ```ts block of docs/writing-migrations.md that is a migration (whole, or a fragment that leaves out the import). */
+const MIGRATION_EXAMPLES = WRITING.filter((b) => b.lang === 'ts' && b.code.includes('export const up'))
+
+/** Where the README's gulpfile puts things; the assertions below read these. */
+const README_PATHS = { migrationsDir: 'db/migrations', database: 'var/app.sqlite3', table: 'migrations' }
+
+/** The README's install lists names; the test installs them at these versions (a new name in the README needs a pin here). */
+const PINS: Record<string, string | null> = {
+  'gulp-sqlite-migrate': null, // the tarball
+  'better-sqlite3': null, // copied from this checkout (below)
+  gulp: '5.0.1',
+  '@types/gulp': '4.0.18',
+  sucrase: '3.35.1',
+  typescript: '7.0.2',
+}
+
+/** The rebuild example of docs/writing-migrations.md works on a `parent` with a view and a child that cascades: this sets them up. */
+const REBUILD_SETUP = `import type { Migration } from 'gulp-sqlite-migrate'
+export const up: Migration['up'] = (db) => {
+  db.exec(\`
+    CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+    CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id) ON DELETE CASCADE);
+    CREATE VIEW parent_names AS SELECT name FROM parent;
+    INSERT INTO parent (id, name) VALUES (1, 'a');
+    INSERT INTO child (id, parent_id) VALUES (1, 1);
+  \`)
+}
+`
+
+/** Appended to docs/api.md's test-helper example, which has hooks but no test: prints what `db` holds. */
+const HELPER_PROBE = `
+it('gets a migrated database', () => {
+  console.log(\`MIGRATED \${JSON.stringify(db.prepare('SELECT name FROM ${README_PATHS.table} ORDER BY id').pluck().all())}\`)
+})
+`
+
+function read<T>(path: string, query: (db: Database.Database) => T): T {
+  const db = new Database(path, { readonly: true, fileMustExist: true })
+  try {
+    return query(db)
+  } finally {
+    db.close()
+  }
+}
+const recorded = (path: string, table = README_PATHS.table) =>
+  read(path, (db) => db.prepare(`SELECT name FROM ${table} ORDER BY id`).pluck().all() as string[])
+const columns = (path: string, table: string) =>
+  read(path, (db) => db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[])
+
+describe('consumer project (npm pack → npm install), running the docs’ code blocks', function () {
   this.timeout(600_000)
   let home: string
   let consumer: string
   let tarball: string
+  /** The migration the README's `migration:new` created and the test filled in (creates `notes`). */
+  let notes: string
 
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'gulp-sqlite-migrate-consumer-'))
@@ -22,26 +93,31 @@ describe('consumer project (npm pack → npm install)', function () {
     tarball = join(home, packed.stdout.trim().split('\n').at(-1) as string)
     consumer = join(home, 'app')
     cpSync(join(REPO, 'test', 'fixtures', 'consumer'), consumer, { recursive: true })
-    // The README's set-up in its harder case: a "type": "module" package, with the loader config as .gulp.json.
+    // The README's set-up in its harder case: a "type": "module" package.
     assert.equal((JSON.parse(readFileSync(join(consumer, 'package.json'), 'utf8')) as { type?: string }).type, 'module')
     // better-sqlite3 compiles SQLite from source on install (most of `npm ci`'s one to two minutes); reuse the build this checkout already has.
     // (npm then keeps it, and does not install its run-time dependencies either, so those come along.)
     for (const pkg of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
       cpSync(join(REPO, 'node_modules', pkg), join(consumer, 'node_modules', pkg), { recursive: true })
     }
-    const installed = await run(
-      'npm',
-      ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, 'gulp@5.0.1', 'sucrase@3.35.1'],
-      {
-        cwd: consumer,
-      },
-    )
+    // What the README's `npm install` lines name, at pinned versions.
+    const names = shellCommands(INSTALL)
+      .filter((command) => command[0] === 'npm' && command[1] === 'install')
+      .flatMap((command) => command.slice(2).filter((arg) => !arg.startsWith('-')))
+    assert.ok(names.includes('gulp-sqlite-migrate'), `${INSTALL.file}:${INSTALL.line} installs gulp-sqlite-migrate`)
+    for (const name of names) assert.ok(name in PINS, `${INSTALL.file}:${INSTALL.line} installs ${name}: give it a version in PINS`)
+    const specs = names.filter((name) => PINS[name]).map((name) => `${name}@${PINS[name]}`)
+    const installed = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, ...specs], { cwd: consumer })
     assert.equal(installed.code, 0, installed.output)
+    for (const name of names) assert.ok(existsSync(join(consumer, 'node_modules', name, 'package.json')), `${name} is installed`)
+    // The README's loader config and gulpfile, verbatim.
+    writeFileSync(join(consumer, '.gulp.cjs'), LOADER_CONFIG.code)
+    writeFileSync(join(consumer, 'gulpfile.ts'), GULPFILE.code)
   })
   after(() => rmSync(home, { recursive: true, force: true }))
 
-  const gulp = (...args: string[]) =>
-    run(process.execPath, [join(consumer, 'node_modules', 'gulp', 'bin', 'gulp.js'), '--no-color', ...args], { cwd: consumer })
+  /** `npx gulp ...` runs node_modules/.bin/gulp; so does this, without npx's half second of start-up. */
+  const gulp = (cwd: string, ...args: string[]) => run(join(consumer, 'node_modules', '.bin', 'gulp'), ['--no-color', ...args], { cwd })
 
   it('packs exactly what a user needs: compiled JS, declarations, README, CHANGELOG, LICENSE', async () => {
     const listing = await run('tar', ['-tzf', tarball], { cwd: home })
@@ -65,30 +141,213 @@ describe('consumer project (npm pack → npm install)', function () {
     )
   })
 
-  it('runs migration:new, migrate and migrate:status from its own gulpfile, folders and database path, in an ESM package', async () => {
-    const created = await gulp('migration:new', '--name=create_notes')
+  it('README: .gulp.cjs, gulpfile.ts and its migration:new, migrate, migrate:status, applying docs/writing-migrations.md’s examples too', async () => {
+    for (const [option, value] of Object.entries(README_PATHS)) {
+      assert.ok(GULPFILE.code.includes(`${option}: '${value}'`), `${GULPFILE.file}:${GULPFILE.line} sets ${option}: '${value}'`)
+    }
+    const commands = shellCommands(COMMANDS)
+    assert.deepEqual(
+      commands.map((command) => command.slice(0, 3).join(' ')),
+      ['npx gulp migration:new', 'npx gulp migrate', 'npx gulp migrate:status'],
+      `${COMMANDS.file}:${COMMANDS.line}`,
+    )
+    const [create, migrate, status] = commands.map((command) => () => gulp(consumer, ...command.slice(2)))
+    const migrations = join(consumer, README_PATHS.migrationsDir)
+
+    // docs/writing-migrations.md's migrations, in its order, before the README's: they ride along in the same compile.
+    // Two of them are fragments that leave out the first one's import; it is added, nothing else.
+    assert.ok(MIGRATION_EXAMPLES.length >= 3, 'docs/writing-migrations.md has its three migration examples')
+    const examples = [REBUILD_SETUP, ...MIGRATION_EXAMPLES.map((b) => b.code)].map((code, index) => {
+      const file = `${String(index + 1).padStart(3, '0')}_${index === 0 ? 'parent_and_child' : `writing_migrations_example_${index}`}.ts`
+      const imported = /import type \{ Migration \}/.test(code) || !code.includes('Migration[')
+      writeFileSync(join(migrations, file), imported ? code : `import type { Migration } from 'gulp-sqlite-migrate'\n${code}`)
+      return file
+    })
+
+    const created = await create()
     assert.equal(created.code, 0, created.output)
-    const [file] = readdirSync(join(consumer, 'db', 'migrations')).filter((f) => f.endsWith('_create_notes.ts'))
+    // The README's .gulp.cjs is read: gulp-cli preloads sucrase because of it.
+    assert.match(created.output, /Preloaded external module: sucrase\/register\/ts/)
+    assert.match(created.output, new RegExp(`Using gulpfile ${consumer}/gulpfile\\.ts`))
+    const name = /--name=(\w+)/.exec(COMMANDS.code)?.[1] as string
+    const [file] = readdirSync(migrations).filter((f) => f.endsWith(`_${name}.ts`))
     assert.ok(file, created.output)
-    const path = join(consumer, 'db', 'migrations', file)
+    notes = join(migrations, file)
     writeFileSync(
-      path,
-      readFileSync(path, 'utf8').replace(
-        "export const up: Migration['up'] = (db) => {",
-        "export const up: Migration['up'] = (db) => {\n  db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)')",
-      ),
+      notes,
+      readFileSync(notes, 'utf8')
+        .replace(
+          "export const up: Migration['up'] = (db) => {",
+          "export const up: Migration['up'] = (db) => {\n  db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)')",
+        )
+        .replace("  // db.exec('DROP TABLE example')", "  db.exec('DROP TABLE notes')"),
     )
 
-    const migrated = await gulp('migrate')
+    const migrated = await migrate()
     assert.equal(migrated.code, 0, migrated.output)
-    assert.match(migrated.output, /Applied 1 migration in \d+ ms \(var\/data\/consumer\.db\)/)
-    const db = new Database(join(consumer, 'var', 'data', 'consumer.db'), { readonly: true })
-    assert.deepEqual(db.prepare('SELECT name FROM schema_history').pluck().all(), [file])
-    assert.deepEqual(db.prepare(`SELECT name FROM pragma_table_info('notes')`).pluck().all(), ['id', 'body'])
-    db.close()
+    const database = join(consumer, README_PATHS.database)
+    assert.match(migrated.output, new RegExp(`Applied ${examples.length + 1} migrations in \\d+ ms \\(${README_PATHS.database}\\)`))
+    assert.deepEqual(recorded(database), [...examples, file])
+    assert.deepEqual(columns(database, 'notes'), ['id', 'body'])
+    // writing-migrations.md: the first example's row; the rebuild added `kind` and the cascading child row survived it.
+    assert.deepEqual(
+      read(database, (db) => db.prepare('SELECT email FROM users').pluck().all()),
+      ['admin@example.com'],
+    )
+    assert.deepEqual(columns(database, 'parent'), ['id', 'name', 'kind'])
+    assert.deepEqual(
+      read(database, (db) => db.prepare('SELECT parent_id FROM child').pluck().all()),
+      [1],
+    )
 
-    const status = await gulp('migrate:status')
-    assert.equal(status.code, 0, status.output)
-    assert.match(status.output, new RegExp(`${file.replace('.ts', '')}\\s+applied`))
+    const listed = await status()
+    assert.equal(listed.code, 0, listed.output)
+    for (const id of [...examples, file]) assert.match(listed.output, new RegExp(`${id.replace('.ts', '')}\\s+applied`))
+  })
+
+  /**
+   * The other examples, each in a folder of the installed project: they start side by side (a CPU each is more than this
+   * machine has, but most of each is process start-up), and each test below waits for its own and checks what it did.
+   */
+  describe('docs/api.md’s examples and ESM gulpfiles, run side by side', () => {
+    type Ran = ReturnType<typeof run>
+    const started: Record<string, Ran> = {}
+    let ids: string[]
+    let api: string
+    let plugins: string
+    const esm = (gulpfile: string) => join(consumer, `esm-${gulpfile.replace('.', '-')}`)
+
+    before(() => {
+      assert.ok(notes, 'the README test ran first and left its compiled migrations')
+      ids = recorded(join(consumer, README_PATHS.database)).map((id) => id.replace('.ts', ''))
+      // A CommonJS folder with a copy of the README project's migrations, compiled already (so nothing compiles again).
+      api = join(consumer, 'api')
+      mkdirSync(api)
+      writeFileSync(join(api, 'package.json'), JSON.stringify({ type: 'commonjs' }))
+      cpSync(join(consumer, 'db'), join(api, 'db'), { recursive: true })
+      writeFileSync(join(api, 'migrate-database.ts'), MIGRATE_DATABASE.code)
+      writeFileSync(join(api, 'migrated-database.test.ts'), TEST_HELPER.code + HELPER_PROBE)
+      started.migrateDatabase = run(
+        process.execPath,
+        [
+          '-r',
+          'sucrase/register/ts',
+          '-e',
+          `require('./migrate-database.ts').migrateDatabase().then((r) => console.log(JSON.stringify(r)))`,
+        ],
+        { cwd: api },
+      )
+      // Then the test helper, under mocha, in the same folder (after it, so that the two never compile at once).
+      const mocha = join(REPO, 'node_modules', 'mocha', 'bin', 'mocha.js')
+      const mochaArgs = [
+        '--no-config',
+        '--no-package',
+        '--require',
+        'sucrase/register/ts',
+        '--extension',
+        'ts',
+        'migrated-database.test.ts',
+      ]
+      started.createMigratedDatabase = started.migrateDatabase.then(() => run(process.execPath, [mocha, ...mochaArgs], { cwd: api }))
+
+      // The pipeline's gulpfile in a folder of the ESM project, on one migration: compile() compiles whatever it is given.
+      plugins = join(consumer, 'plugins')
+      mkdirSync(join(plugins, 'db', 'migrations'), { recursive: true })
+      cpSync(notes, join(plugins, 'db', 'migrations', basename(notes)))
+      writeFileSync(join(plugins, 'gulpfile.ts'), PIPELINE.code)
+      started.pipeline = gulp(plugins, 'migrateDb')
+
+      // docs/api.md says its examples type-check with `tsc --strict`: the project's own TypeScript checks them, and the README's gulpfile.
+      writeFileSync(
+        join(consumer, 'tsconfig.docs.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'commonjs',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            esModuleInterop: true,
+            types: ['mocha'],
+            typeRoots: [join(consumer, 'node_modules', '@types'), join(REPO, 'node_modules', '@types')],
+          },
+          files: ['gulpfile.ts', 'api/migrate-database.ts', 'api/migrated-database.test.ts', 'plugins/gulpfile.ts'],
+        }),
+      )
+      const tsc = join(consumer, 'node_modules', 'typescript', 'bin', 'tsc')
+      started.typecheck = run(process.execPath, [tsc, '-p', 'tsconfig.docs.json', '--pretty', 'false'], { cwd: consumer })
+
+      // The README's gulpfile has no types: as it is, it is an ESM gulpfile.mjs, or gulpfile.js in a "type": "module" package.
+      for (const gulpfile of ['gulpfile.mjs', 'gulpfile.js']) {
+        const dir = esm(gulpfile)
+        mkdirSync(join(dir, README_PATHS.migrationsDir), { recursive: true })
+        writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }))
+        writeFileSync(join(dir, gulpfile), GULPFILE.code)
+        cpSync(notes, join(dir, README_PATHS.migrationsDir, basename(notes)))
+        started[gulpfile] = gulp(dir, 'migrate')
+      }
+    })
+    after(() => Promise.all(Object.values(started)))
+
+    it('migrateDatabase(), run in a CommonJS folder: applies every migration, redoes the newest, rolls it back', async () => {
+      const applied = await started.migrateDatabase
+      assert.equal(applied.code, 0, applied.output)
+      const { results, report } = JSON.parse(applied.stdout.trim().split('\n').at(-1) as string) as {
+        results: Array<{ id: string; outcome: string }>
+        report: { migrations: Array<{ id: string; state: string }> }
+      }
+      assert.deepEqual(
+        results.map((r) => [r.id, r.outcome]),
+        ids.map((id) => [id, 'applied']),
+      )
+      assert.deepEqual(
+        report.migrations.map((m) => [m.id, m.state]),
+        ids.map((id, i) => [id, i === ids.length - 1 ? 'pending' : 'applied']),
+      )
+      const database = join(api, 'var', 'app.sqlite3')
+      assert.deepEqual(
+        recorded(database),
+        ids.slice(0, -1).map((id) => `${id}.ts`),
+      )
+      assert.deepEqual(columns(database, 'notes'), [], 'rolled back')
+      assert.deepEqual(columns(database, 'users'), ['id', 'email'])
+    })
+
+    it('createMigratedDatabase() in mocha hooks: the test gets a database with every migration', async () => {
+      const mocha = await started.createMigratedDatabase
+      assert.equal(mocha.code, 0, mocha.output)
+      assert.match(mocha.output, /1 passing/)
+      assert.deepEqual(
+        JSON.parse(/^MIGRATED (.*)$/m.exec(mocha.stdout)?.[1] ?? 'null'),
+        ids.map((id) => `${id}.ts`),
+        mocha.output,
+      )
+    })
+
+    it('the plugins pipeline (src → compile → commonjsMarker → dest → apply) as a gulp task of the ESM project', async () => {
+      const piped = await started.pipeline
+      assert.equal(piped.code, 0, piped.output)
+      assert.match(piped.output, new RegExp(`Using gulpfile ${plugins}/gulpfile\\.ts`))
+      assert.ok(existsSync(join(plugins, 'db', 'migrations', 'dist', 'package.json')), 'commonjsMarker wrote the marker')
+      const database = join(plugins, 'var', 'app.sqlite3')
+      assert.deepEqual(recorded(database), [basename(notes)])
+      assert.deepEqual(columns(database, 'notes'), ['id', 'body'])
+    })
+
+    it('those examples and the README’s gulpfile type-check (tsc --strict, the project’s TypeScript 7)', async () => {
+      const typed = await started.typecheck
+      assert.equal(typed.code, 0, typed.output)
+    })
+
+    for (const gulpfile of ['gulpfile.mjs', 'gulpfile.js']) {
+      it(`the README’s gulpfile as an ESM ${gulpfile} in a "type": "module" package: migrate`, async () => {
+        const migrated = await started[gulpfile]
+        assert.equal(migrated.code, 0, migrated.output)
+        assert.match(migrated.output, new RegExp(`Using gulpfile ${esm(gulpfile)}/${gulpfile.replace('.', '\\.')}`))
+        const database = join(esm(gulpfile), README_PATHS.database)
+        assert.deepEqual(recorded(database), [basename(notes)])
+        assert.deepEqual(columns(database, 'notes'), ['id', 'body'])
+      })
+    }
   })
 })
