@@ -214,7 +214,7 @@ const MESSAGES: Messages = {
     if (broken.length > 0)
       parts.push(
         `${count(broken.length, 'migration')} ${broken.length === 1 ? 'does' : 'do'} not roll back cleanly: ${broken.join(', ')}. ` +
-          `Fix ${broken.length === 1 ? 'its down function' : 'their down functions'} (what differs is listed above).`,
+          `Fix ${broken.length === 1 ? 'its down function' : 'their down functions'} (what went wrong is listed above).`,
       )
     if (p.withoutDown?.length)
       parts.push(

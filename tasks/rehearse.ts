@@ -2,11 +2,11 @@
  * Rehearsals on a throwaway copy of the database (`io/rehearsal-copy.ts`): `--dry-run` shows what `migrate`
  * would do, `migrate:verify` proves that every `down` undoes its `up`. The real database is only read.
  */
-import { diffSchema, formatSchemaDiff, type SchemaChange, type SchemaObject } from './core/schema'
+import { diffSchema, type SchemaChange, type SchemaObject } from './core/schema'
 import { describeThrown, MigrateError, type Problem } from './errors'
 import type { CompiledMigration } from './io/migration-files'
 import { withRehearsalCopy } from './io/rehearsal-copy'
-import { readSchema } from './io/schema'
+import { readSchema, schemaDifferences } from './io/schema'
 import type { Database } from 'better-sqlite3'
 import { applyMigrations, checkedPlan, redoMigrations, rollbackMigrations, type RollbackRunOptions } from './api'
 import { DEFAULT_OPTIONS, type ApplyOptions, type RunOptions } from './options'
@@ -132,20 +132,89 @@ export async function dryRunRollback(
 export interface VerifyResult {
   readonly id: string
   readonly ok: boolean
-  /** What went wrong: a missing or throwing down, or the schema differences (readable diff lines). */
+  /** The migration has no `down`, so there is no down path to verify (it is not ok). */
+  readonly withoutDown?: boolean
+  /** What went wrong: a missing or throwing down or up, or the schema differences (readable lines). */
   readonly problems: readonly string[]
 }
 
 export interface VerifyReport {
+  /** Every pending migration that was verified, oldest first. */
   readonly results: readonly VerifyResult[]
-  /** Migrations not verified because a newer one's down failed or left a different schema. */
+  /** Migrations not verified because an older one's `up` failed, so they could not be applied. */
   readonly notVerified: readonly string[]
 }
 
+interface Verifier {
+  readonly up: (copy: Database, id: string) => Promise<unknown>
+  readonly down: (copy: Database) => Promise<unknown>
+  readonly schema: (copy: Database) => SchemaObject[]
+}
+
+/** How verifying one migration ended: `next` is the schema it leaves; without it the copy must be re-made. */
+interface Verified {
+  readonly result: VerifyResult
+  readonly next?: SchemaObject[]
+  /** Its `up` failed: nothing newer can be applied. */
+  readonly fatal?: boolean
+}
+
+const hasNoDown = (error: unknown, id: string) =>
+  error instanceof MigrateError &&
+  error.problem.kind === 'cannot-roll-back' &&
+  error.problem.blockers.some((b) => b.reason === 'no-down' && b.file.includes(id))
+
 /**
- * Proves the down path on a copy: applies every pending migration one at a time, then from the newest down
- * runs each `down` and compares the schema with the one before its `up`, then runs `up` again and compares
- * with the one after it.
+ * Verifies migration `id` on a copy at the state of the migrations before it (`before`): up, down (same
+ * schema as before?), up again (same schema as after the first up?).
+ */
+async function verifyOne(copy: Database, id: string, before: SchemaObject[], v: Verifier): Promise<Verified> {
+  const failed = (problems: string[], more: Partial<Verified> = {}): Verified => ({ result: { id, ok: false, problems }, ...more })
+  const differences = (expected: SchemaObject[], actual: SchemaObject[], sides: string, label: string) => {
+    const lines = schemaDifferences(expected, actual, { actual: sides })
+    return lines.length === 0 ? [] : [label, ...lines.map((line) => `  ${line}`)]
+  }
+  try {
+    await v.up(copy, id)
+  } catch (error) {
+    return failed([`up failed: ${describeThrown(error)}`], { fatal: true })
+  }
+  const after = v.schema(copy)
+  try {
+    await v.down(copy)
+  } catch (error) {
+    // A refused rollback changed nothing: the copy is still in this migration's state, so the next one goes on from it.
+    if (hasNoDown(error, id)) return { result: { id, ok: false, withoutDown: true, problems: ['it has no down'] }, next: after }
+    return failed([`down failed: ${describeThrown(error)}`])
+  }
+  const undone = differences(
+    before,
+    v.schema(copy),
+    'after down',
+    'down did not restore the schema from before up (expected → after down):',
+  )
+  if (undone.length > 0) return failed(undone)
+  try {
+    await v.up(copy, id)
+  } catch (error) {
+    return failed([`up after down failed: ${describeThrown(error)}`])
+  }
+  const again = v.schema(copy)
+  const redone = differences(
+    after,
+    again,
+    'after up again',
+    'up after down did not give the schema of the first up (expected → after up again):',
+  )
+  return redone.length > 0 ? failed(redone) : { result: { id, ok: true, problems: [] }, next: again }
+}
+
+/**
+ * Proves the down path on copies of the database at `path` (which is only read): for each pending migration,
+ * oldest first, it applies it, runs its `down` and compares the schema with the one before its `up` (by
+ * meaning: see `core/schema-model.ts`), runs `up` again and compares with the one after it. Every pending
+ * migration is verified: after a failure the next one goes on from a fresh copy brought to its state by
+ * applying the older ones again; only an `up` that fails stops it (newer migrations need it).
  *
  * @example
  * ```ts
@@ -159,48 +228,44 @@ export async function verifyDownPaths(
   options: ApplyOptions = {},
 ): Promise<VerifyReport> {
   const table = options.table ?? DEFAULT_OPTIONS.table
-  return withRehearsalCopy(path, async (copy) => {
-    const pending = [...checkedPlan(copy, available, options).pending]
-    const snapshots: Array<{ id: string; before: SchemaObject[]; after: SchemaObject[] }> = []
-    // The connection settings only: each step below names its own target, and progress events stay inside.
-    const quiet: RunOptions = { table: options.table, transactionMode: options.transactionMode, busyTimeoutMs: options.busyTimeoutMs }
-    for (const id of pending) {
-      const before = readSchema(copy, table)
-      await applyMigrations(copy, available, { ...quiet, allowMissing: options.allowMissing, to: id, allowOutOfOrder: true })
-      snapshots.push({ id, before, after: readSchema(copy, table) })
-    }
-    const results: VerifyResult[] = []
-    const diff = (expected: SchemaObject[], label: string) => {
-      const changes = diffSchema(expected, readSchema(copy, table))
-      return changes.length === 0 ? [] : [label, ...formatSchemaDiff(changes).map((line) => `  ${line}`)]
-    }
-    for (let i = snapshots.length - 1; i >= 0; i--) {
-      const { id, before, after } = snapshots[i]
-      const problems: string[] = []
-      try {
-        await rollbackMigrations(copy, available, { ...quiet, step: 1 })
-        problems.push(...diff(before, 'down did not restore the schema from before up (- expected, + after down):'))
-        if (problems.length === 0) {
-          await applyMigrations(copy, available, { ...quiet, allowMissing: options.allowMissing, to: id, allowOutOfOrder: true })
-          problems.push(...diff(after, 'up after down did not give the same schema as the first up (- first up, + second up):'))
-          await rollbackMigrations(copy, available, { ...quiet, step: 1 }) // back to the state the next older one left
-        }
-      } catch (error) {
-        problems.push(describeThrown(error))
+  // The connection settings only: each step below names its own target, and progress events stay inside.
+  const quiet: RunOptions = { table: options.table, transactionMode: options.transactionMode, busyTimeoutMs: options.busyTimeoutMs }
+  const v: Verifier = {
+    up: (copy, id) => applyMigrations(copy, available, { ...quiet, allowMissing: options.allowMissing, to: id, allowOutOfOrder: true }),
+    down: (copy) => rollbackMigrations(copy, available, { ...quiet, step: 1 }),
+    schema: (copy) => readSchema(copy, table),
+  }
+  let pending: readonly string[] | undefined
+  const results: Array<VerifyResult & { problems: string[] }> = []
+  let stopped = false
+  // One copy while every migration passes; a failure leaves its copy in an unknown state, so the next starts a new one.
+  while (!stopped && (pending === undefined || results.length < pending.length)) {
+    stopped = await withRehearsalCopy(path, async (copy) => {
+      if (pending === undefined) pending = checkedPlan(copy, available, options).pending
+      else if (!(await rebuild(copy, pending[results.length - 1], v, results))) return true
+      let before = v.schema(copy)
+      for (const id of pending.slice(results.length)) {
+        const { result, next, fatal } = await verifyOne(copy, id, before, v)
+        results.push({ ...result, problems: [...result.problems] })
+        if (fatal) return true
+        if (!next) return false
+        before = next
       }
-      if (problems.length > 0) {
-        // The copy is no longer in the state the older migrations left: stop here rather than report noise.
-        results.push({ id, ok: false, problems })
-        return {
-          results,
-          notVerified: snapshots
-            .slice(0, i)
-            .map((s) => s.id)
-            .reverse(),
-        }
-      }
-      results.push({ id, ok: true, problems })
-    }
-    return { results, notVerified: [] }
-  })
+      return false
+    })
+  }
+  return { results, notVerified: (pending ?? []).slice(results.length) }
+}
+
+/** Brings a fresh copy to the state after `id` by applying the pending migrations up to it again. */
+async function rebuild(copy: Database, id: string, v: Verifier, results: Array<{ problems: string[] }>): Promise<boolean> {
+  try {
+    await v.up(copy, id)
+    return true
+  } catch (error) {
+    results[results.length - 1].problems.push(
+      `the newer migrations were not verified: applying them again to a fresh copy failed: ${describeThrown(error)}`,
+    )
+    return false
+  }
 }

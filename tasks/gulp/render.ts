@@ -53,11 +53,11 @@ export function renderDryRun(report: DryRunReport): string[] {
 export function renderVerify(report: VerifyReport): string[] {
   const lines: string[] = []
   for (const r of report.results) {
-    lines.push(`${r.ok ? 'ok  ' : 'FAIL'} ${r.id}`)
-    lines.push(...r.problems.map((p) => `     ${p}`))
+    lines.push(`${r.ok ? 'ok     ' : r.withoutDown ? 'no down' : 'FAIL   '} ${r.id}`)
+    if (!r.withoutDown) lines.push(...r.problems.map((p) => `        ${p}`))
   }
   if (report.notVerified.length > 0)
-    lines.push(`Not verified (a newer migration's down failed first, so the copy is not in their state): ${report.notVerified.join(', ')}`)
+    lines.push(`Not verified (an older migration's up failed, so they could not be applied): ${report.notVerified.join(', ')}`)
   if (report.results.length === 0) lines.push('Nothing to verify: no pending migrations')
   return lines
 }

@@ -276,50 +276,54 @@ describe('operations', () => {
   })
 
   describe('verify', () => {
-    it('passes when every down restores the schema', async () => {
+    const verdicts = (report: Awaited<ReturnType<typeof verifyDownPaths>>) =>
+      report.results.map((r) => [r.id, r.ok ? 'ok' : r.withoutDown ? 'no down' : 'FAIL'])
+
+    it('passes when every down restores the schema, oldest first', async () => {
       db.close()
       const report = await verifyDownPaths(folder.dbPath, folder.list())
-      assert.deepEqual(
-        report.results.map((r) => [r.id, r.ok]),
-        [
-          ['004_d', true],
-          ['003_c', true],
-          ['002_b', true],
-          ['001_a', true],
-        ],
-      )
+      assert.deepEqual(verdicts(report), [
+        ['001_a', 'ok'],
+        ['002_b', 'ok'],
+        ['003_c', 'ok'],
+        ['004_d', 'ok'],
+      ])
       db = folder.open()
       assert.deepEqual(tables(), [], 'the real database was not changed')
     })
 
-    it('reports a down that does not restore the schema, with a readable diff', async () => {
+    it('reports a down that does not restore the schema, with a readable diff, and verifies the rest', async () => {
       folder.js(
         '003_c',
         `exports.up = (db) => { db.exec('CREATE TABLE c (id INTEGER); CREATE INDEX c_id ON c (id)') }\nexports.down = (db) => { db.exec('DROP INDEX c_id') }`,
       )
       db.close()
       const report = await verifyDownPaths(folder.dbPath, folder.list())
-      const c = report.results.find((r) => r.id === '003_c')
-      assert.equal(c?.ok, false)
-      assert.match(c?.problems.join('\n') ?? '', /down did not restore the schema[^]*\+ table c: CREATE TABLE c \(id INTEGER\)/)
-      assert.ok(report.results.find((r) => r.id === '004_d')?.ok)
-      assert.deepEqual(report.notVerified, ['002_b', '001_a'])
+      assert.deepEqual(verdicts(report), [
+        ['001_a', 'ok'],
+        ['002_b', 'ok'],
+        ['003_c', 'FAIL'],
+        ['004_d', 'ok'],
+      ])
+      assert.deepEqual(report.results[2].problems, [
+        'down did not restore the schema from before up (expected → after down):',
+        '  table c: extra after down',
+      ])
+      assert.deepEqual(report.notVerified, [])
       db = folder.open()
     })
 
-    it('reports a missing down and does not verify older migrations past it', async () => {
+    it('reports a migration without a down as such, and goes on past it', async () => {
       folder.js('003_c', table('c', false))
       db.close()
       const report = await verifyDownPaths(folder.dbPath, folder.list())
-      assert.deepEqual(
-        report.results.map((r) => [r.id, r.ok]),
-        [
-          ['004_d', true],
-          ['003_c', false],
-        ],
-      )
-      assert.match(report.results[1].problems[0], /003_c\.ts has no down/)
-      assert.deepEqual(report.notVerified, ['002_b', '001_a'])
+      assert.deepEqual(verdicts(report), [
+        ['001_a', 'ok'],
+        ['002_b', 'ok'],
+        ['003_c', 'no down'],
+        ['004_d', 'ok'],
+      ])
+      assert.deepEqual(report.notVerified, [])
       db = folder.open()
     })
   })
