@@ -10,7 +10,10 @@ import type { DriftPolicy } from '../core/drift'
 import type { TransactionMode } from '../core/units'
 import { backupDatabase, backupPath } from '../io/backup'
 import { openDatabase } from '../io/database'
-import { quoteIdentifier } from '../io/ledger'
+import { Ledger, quoteIdentifier } from '../io/ledger'
+import { schemaFileState } from '../io/schema'
+import { MigrateError } from '../errors'
+import { describeProblem } from '../problem-messages'
 import {
   DEFAULT_OPTIONS,
   resolveDatabasePath,
@@ -22,6 +25,7 @@ import {
 import { parseFlags, type FlagTask, type Flags } from './flags'
 import { progress } from './render'
 import { info, paint, reserveStdoutForJson, warn } from './report'
+import { cliWording } from './wording'
 
 export interface TaskContext {
   readonly flags: Flags
@@ -40,7 +44,11 @@ export interface TaskContext {
   withExistingDatabase<T>(body: (db: Database | undefined) => Promise<T> | T): Promise<T>
   /** The `beforeChanges` hook that takes a backup, when `--backup` or the gulpfile asks for one. */
   backupHook(db: Database, before: 'applying' | 'rolling back' | 'redoing' | 'repairing'): (() => Promise<void>) | undefined
-  /** Keeps schema.sql in step after a change (or when it does not exist); a failure is a warning, never a failed deploy. */
+  /**
+   * Keeps schema.sql in step with the gulpfile's database: after a change, and when it is missing or stale. A run
+   * on another database (--db, DATABASE_PATH) leaves it alone. A failure, or a file this tool did not write, is a
+   * warning, never a failed deploy.
+   */
   dumpSchema(db: Database, changed: boolean): void
   /** `--json`: the result for scripts, on stdout. */
   printJson(value: object): void
@@ -101,16 +109,26 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
         info(`Backed up ${label(databasePath)} to ${label(await backupDatabase(db, backupPath(databasePath)))} before ${before}`)
     },
     dumpSchema(db: Database, changed: boolean) {
-      const file = paths.schemaFile
-      if (!file || (!changed && existsSync(file))) return
-      try {
-        writeSchemaSnapshot(db, file, { table })
-      } catch (error) {
-        warn(`Could not write ${label(file)}: ${(error as Error).message}`)
-      }
+      // schema.sql describes the schema the migrations give, kept by the database the gulpfile names; not by one picked for a run.
+      if (paths.schemaFile && databasePath === resolveDatabasePath(options, undefined, {}))
+        dumpSchemaFile(db, table, paths.schemaFile, changed)
     },
     printJson(value: object) {
       process.stdout.write(JSON.stringify(value, null, 2) + '\n')
     },
   })
+}
+
+/** Writes schema.sql after a change, or when it is missing or stale (saying so); never fails the run that committed. */
+function dumpSchemaFile(db: Database, table: string, file: string, changed: boolean): void {
+  try {
+    const state = changed ? undefined : schemaFileState(db, table, file, new Ledger(db, table).appliedIds().at(-1))
+    if (state === 'current') return
+    writeSchemaSnapshot(db, file, { table })
+    if (state === 'stale') info(`Rewrote ${label(file)}: it did not match the database`)
+  } catch (error) {
+    if (error instanceof MigrateError && error.problem.kind === 'schema-file-foreign')
+      warn(describeProblem({ ...error.problem, file: label(file) }, cliWording()))
+    else warn(`Could not write ${label(file)}: ${(error as Error).message}`)
+  }
 }
