@@ -163,7 +163,10 @@ const MESSAGES: Messages = {
     (p.role === 'compiled migrations'
       ? `Compile the migrations first with ${w.command('build')} (${w.command('migrate')} compiles, then applies).`
       : `Create a migration with ${w.command('new')}, or set ${w.option('migrationsDir')} to the folder that holds them.`),
-  'no-migrations': (p, w) => `No migrations in ${p.folder}. Create one with ${w.command('new')}.`,
+  'no-migrations': (p, w) =>
+    p.stray?.length
+      ? `No migrations in ${p.folder}: migration names are NNN_name.ts or NNN_name.sql (3 or more digits, then an underscore), and ${count(p.stray.length, 'file')} there ${isAre(p.stray)} not: ${p.stray.join('; ')}.`
+      : `No migrations in ${p.folder}. Create one with ${w.command('new')}.`,
   'duplicate-migration': (p) =>
     p.scope === 'sources'
       ? `Two migration files have the same name apart from case or extension: ${p.groups.map((g) => g.join(' and ')).join('; ')}. Rename or delete one of them; each migration needs a distinct name.`

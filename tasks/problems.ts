@@ -99,7 +99,7 @@ export type Problem =
       readonly reason: 'missing' | 'not-a-folder' | 'unreadable'
       readonly cause: string
     }
-  | { readonly kind: 'no-migrations'; readonly folder: string }
+  | { readonly kind: 'no-migrations'; readonly folder: string; readonly stray?: readonly string[] }
   | { readonly kind: 'duplicate-migration'; readonly groups: readonly (readonly string[])[]; readonly scope: 'sources' | 'compiled' }
   | { readonly kind: 'stale-output'; readonly file: string; readonly reason: 'not-in-manifest' | 'no-source-file' }
   | { readonly kind: 'compile-failed'; readonly diagnostics: readonly string[] }

@@ -4,9 +4,12 @@
  */
 import type { Database } from 'better-sqlite3'
 import { existsSync, readdirSync } from 'node:fs'
+import { relative } from 'node:path'
 import { checkProblems, type CheckProblem } from './core/check'
+import { describeStray, type StrayFile } from './core/folder-contents'
 import { isCompiledMigrationFile, migrationId } from './core/migration-name'
 import { planMigrations, type MigrationState } from './core/plan'
+import { listStrayFiles } from './io/helpers'
 import { Ledger } from './io/ledger'
 import { readManifest } from './io/manifest'
 import { listSourceMigrations, type MigrationFolders } from './io/migration-files'
@@ -26,6 +29,13 @@ export interface StatusReport {
   readonly stale: readonly string[]
   /** Whether schema.sql matches the database; `undefined` when not checked. */
   readonly schemaCurrent?: boolean
+  /** Files in the migrations folder that are not migrations, nor helpers migrations import, nor companions. */
+  readonly stray: readonly StrayReport[]
+}
+
+export interface StrayReport extends StrayFile {
+  /** What it is and how to make it a migration, in one line. */
+  readonly message: string
 }
 
 export interface StatusOptions extends MigrationFolders {
@@ -61,7 +71,9 @@ export function migrationStatus(db: Database | undefined, options: StatusOptions
   const last = rows.length > 0 ? migrationId(rows[rows.length - 1].name) : undefined
   const schemaCurrent =
     db && options.schemaFile && rows.length > 0 ? (schemaFileIsCurrent(db, table, options.schemaFile, last) ?? false) : undefined
-  return { migrations, stale, schemaCurrent }
+  const folder = relative(process.cwd(), options.sourceDir) || options.sourceDir
+  const stray = listStrayFiles(options.sourceDir, options.distDir).map((s) => ({ ...s, message: describeStray(s, folder) }))
+  return { migrations, stale, schemaCurrent, stray }
 }
 
 /**
@@ -81,6 +93,7 @@ export function checkStatus(report: StatusReport): { problems: CheckProblem[]; e
     missing: ids('missing'),
     outOfOrder: ids('out-of-order'),
     stale: report.stale,
+    stray: report.stray.map((s) => s.message),
     schemaCurrent: report.schemaCurrent,
   })
 }

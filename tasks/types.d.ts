@@ -6,8 +6,11 @@ import type { Database } from 'better-sqlite3'
 
 export type { Database }
 
-/** `up` or `down`: applies or reverts a migration. May be synchronous or `async` (it is awaited). */
-export type MigrationFn = (db: Database) => void | Promise<void>
+/**
+ * `up` or `down`: applies or reverts a migration. May be synchronous or `async`: what it returns is awaited, so a
+ * one-liner such as `(db) => db.exec('DROP TABLE notes')` (which returns the `Database`) type-checks too.
+ */
+export type MigrationFn = (db: Database) => unknown
 
 /**
  * What a migration module exports.

@@ -59,6 +59,7 @@ export class WatchSession {
       if (compiled.compiled.length > 0) log.info(`Compiled ${compiled.compiled.join(', ')} (${ms(t0)})`)
       if (compiled.removed.length > 0) log.info(`Removed the compiled output of deleted ${compiled.removed.join(', ')}`)
       for (const { file, note } of compiled.notes) log.info(`${file}: ${note}`)
+      for (const line of compiled.stray) log.warn(line)
     } catch (error) {
       log.error(`${describeThrown(error)}\nNothing was applied; fix it and save again.`)
       return false

@@ -6,6 +6,7 @@ export const CHECK_EXIT_CODES = {
   missing: 12,
   'out-of-order': 13,
   stale: 14,
+  stray: 16,
   schema: 15,
   pending: 10,
 } as const
@@ -18,6 +19,8 @@ export interface CheckInput {
   readonly missing: readonly string[]
   readonly outOfOrder: readonly string[]
   readonly stale: readonly string[]
+  /** Files in the migrations folder that are not migrations (described, one line each). */
+  readonly stray?: readonly string[]
   /** `false` when schema.sql differs from the database; `undefined` when not checked. */
   readonly schemaCurrent?: boolean
 }
@@ -43,6 +46,7 @@ export function checkProblems(input: CheckInput): { problems: CheckProblem[]; ex
       kind: 'stale',
       message: `compiled output out of date or without a source: ${list(input.stale)} (run \`gulp migrate:build\`)`,
     })
+  if (input.stray?.length) problems.push({ kind: 'stray', message: `not migrations, never applied: ${input.stray.join('; ')}` })
   if (input.schemaCurrent === false)
     problems.push({ kind: 'schema', message: 'schema.sql does not match the database (run `gulp migrate` and commit schema.sql)' })
   if (input.pending.length) problems.push({ kind: 'pending', message: `pending: ${list(input.pending)} (run \`gulp migrate\`)` })

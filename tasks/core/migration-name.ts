@@ -18,8 +18,9 @@ export function isCompiledMigrationFile(fileName: string): boolean {
   return COMPILED_MIGRATION_PATTERN.test(fileName)
 }
 
+/** A source migration; never a declaration file, nor half of golang-migrate's `.up.sql` / `.down.sql` pair. */
 export function isSourceMigrationFile(fileName: string): boolean {
-  return SOURCE_MIGRATION_PATTERN.test(fileName) && !fileName.endsWith('.d.ts')
+  return SOURCE_MIGRATION_PATTERN.test(fileName) && !fileName.endsWith('.d.ts') && !/\.(?:up|down)\.sql$/i.test(fileName)
 }
 
 /** `20261126120000_add_users.ts` → `20261126120000_add_users`; also strips `.sql`, `.js`, `.cjs`, `.mjs`, `.mts`, `.cts`. */

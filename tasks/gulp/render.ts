@@ -27,6 +27,7 @@ export function renderStatus(report: StatusReport, database: string): string[] {
   ]
   if (report.stale.length > 0) lines.push(`Stale compiled output (run gulp migrate:build): ${report.stale.join(', ')}`)
   if (report.schemaCurrent === false) lines.push('schema.sql does not match the database')
+  for (const stray of report.stray) lines.push(stray.message)
   return lines
 }
 

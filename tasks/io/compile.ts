@@ -33,8 +33,10 @@ import {
 } from './compile-engine'
 import { gulpTypeScriptEngine } from './compile-gulp-typescript'
 import { tscEngine } from './compile-tsc'
-import { readManifest, writeManifest } from './manifest'
+import { readManifest, writeManifest, type Manifest } from './manifest'
 import { listSourceFiles, type MigrationFolders } from './migration-files'
+import { describeStray } from '../core/folder-contents'
+import { helperSources, listStrayFiles } from './helpers'
 import { translateSql, type SqlNote } from './sql-source'
 
 export { DEFAULT_COMPILER_OPTIONS, formatDiagnostic, type CompilerChoice, type CompilerName, type Diagnostic } from './compile-engine'
@@ -51,6 +53,10 @@ export interface CompileResult {
   readonly removed: readonly string[]
   /** Sources that were already compiled and unchanged. */
   readonly unchanged: number
+  /** Files of the folder that are not migrations, nor helpers, nor companions: never compiled or applied. */
+  readonly stray: readonly string[]
+  /** Helpers (`.ts` files the migrations import, relative to the folder) compiled in this run. */
+  readonly helpers: readonly string[]
   /** What was translated in the `.sql` migrations compiled in this run (a BEGIN … COMMIT wrapper dropped, ...). */
   readonly notes: readonly SqlNote[]
   readonly durationMs: number
@@ -120,40 +126,39 @@ function removeStaleOutput(distDir: string, entries: Iterable<string>, sourceIds
   return removed
 }
 
-export async function compileMigrations(options: CompileOptions): Promise<CompileResult> {
-  const started = performance.now()
-  const sourceDir = resolve(options.sourceDir)
-  const distDir = resolve(options.distDir)
-  const sources = listSourceFiles(sourceDir)
-  if (sources.length === 0) {
-    throw new MigrateError({ kind: 'no-migrations', folder: relative(process.cwd(), sourceDir) || sourceDir })
-  }
-  const tsconfig = tsconfigPath(options)
-  const manifest = readManifest(distDir)
-  const compiler = compilerFor(options, manifest?.compiler)
-  const key = compilerKey(tsconfig, compiler.name)
-  const known = manifest?.compilerKey === key ? manifest.migrations : {}
-
-  // A source whose stat identity matches the manifest keeps its recorded checksum: a no-op run only stats files.
+function assertOutputFolder(distDir: string): void {
   if (existsSync(distDir) && !statSync(distDir).isDirectory())
     throw new MigrateError({
       kind: 'output-unwritable',
       folder: relative(process.cwd(), distDir) || distDir,
       cause: 'it is a file, not a folder',
     })
-  const compiledFiles = new Set(existsSync(distDir) ? readdirSync(distDir) : [])
+}
+
+const sameStats = (a: readonly number[] | undefined, b: readonly number[]) =>
+  a !== undefined && a.length === b.length && a.every((v, i) => v === b[i])
+
+/**
+ * The checksum and stat identity of every source. A source whose stat identity matches the manifest keeps its
+ * recorded checksum: a no-op run only stats files. The ones read are kept in `contents` for the compile.
+ */
+function readSources(
+  sourceDir: string,
+  sources: readonly string[],
+  known: Readonly<Record<string, string>>,
+  manifest: Manifest | undefined,
+  compiledFiles: ReadonlySet<string>,
+) {
   const contents = new Map<string, Buffer>()
   const checksums = new Map<string, string>()
   const stats = new Map<string, readonly number[]>()
-  const same = (a: readonly number[] | undefined, b: readonly number[]) =>
-    a !== undefined && a.length === b.length && a.every((v, i) => v === b[i])
   for (const file of sources) {
     const id = migrationId(file)
     const path = join(sourceDir, file)
     const { mtimeMs, size, ctimeMs, ino } = statSync(path)
     const identity = [mtimeMs, size, ctimeMs, ino]
     stats.set(id, identity)
-    if (known[id] !== undefined && same(manifest?.stats?.[id], identity) && compiledFiles.has(`${id}.js`)) {
+    if (known[id] !== undefined && sameStats(manifest?.stats?.[id], identity) && compiledFiles.has(`${id}.js`)) {
       checksums.set(id, known[id])
     } else {
       const text = readFileSync(path)
@@ -161,21 +166,50 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
       checksums.set(id, migrationChecksum(text))
     }
   }
-  const changed = [...checksums].filter(([id, checksum]) => known[id] !== checksum || !compiledFiles.has(`${id}.js`)).map(([id]) => id)
+  return { contents, checksums, stats }
+}
+
+export async function compileMigrations(options: CompileOptions): Promise<CompileResult> {
+  const started = performance.now()
+  const sourceDir = resolve(options.sourceDir)
+  const distDir = resolve(options.distDir)
+  const sources = listSourceFiles(sourceDir)
+  if (sources.length === 0) {
+    const folder = relative(process.cwd(), sourceDir) || sourceDir
+    const stray = listStrayFiles(sourceDir, distDir).map((s) => describeStray(s, folder))
+    throw new MigrateError({ kind: 'no-migrations', folder, ...(stray.length > 0 ? { stray } : {}) })
+  }
+  const tsconfig = tsconfigPath(options)
+  const manifest = readManifest(distDir)
+  const compiler = compilerFor(options, manifest?.compiler)
+  const key = compilerKey(tsconfig, compiler.name)
+  const known = manifest?.compilerKey === key ? manifest.migrations : {}
+
+  assertOutputFolder(distDir)
+  const compiledFiles = new Set(existsSync(distDir) ? readdirSync(distDir) : [])
+  const { contents, checksums, stats } = readSources(sourceDir, sources, known, manifest, compiledFiles)
+  const helpers = helperSources(sourceDir, distDir, sources, manifest?.compilerKey === key ? (manifest.helpers ?? {}) : {})
+  const changed = [...checksums]
+    .filter(([id, checksum]) => known[id] !== checksum || !compiledFiles.has(`${id}.js`) || helpers.dependents.includes(id))
+    .map(([id]) => id)
   const removed = removeStaleOutput(distDir, compiledFiles, new Set(checksums.keys()))
 
   const fileOf = new Map(sources.map((file) => [migrationId(file), file]))
   const changedSql = changed.filter((id) => isSqlSource(fileOf.get(id) as string))
   const changedTs = changed.filter((id) => !changedSql.includes(id))
+  for (const id of changedTs) if (!contents.has(id)) contents.set(id, readFileSync(join(sourceDir, fileOf.get(id) as string)))
   const sql = translateSql(
     changedSql.map((id) => ({ path: join(sourceDir, fileOf.get(id) as string), contents: contents.get(id) as Buffer })),
   )
   const outputs = [...sql.outputs]
-  if (changedTs.length > 0) {
+  if (changedTs.length > 0 || helpers.changed.length > 0) {
     const { typescript, engine } = compiler
     if (!typescript || !engine) throw typeScriptMissing(options.typescript)
     const job: CompileJob = {
-      sources: changedTs.map((id) => ({ path: join(sourceDir, fileOf.get(id) as string), contents: contents.get(id) as Buffer })),
+      sources: [
+        ...changedTs.map((id) => ({ path: join(sourceDir, fileOf.get(id) as string), contents: contents.get(id) as Buffer })),
+        ...helpers.changed.map((helper) => ({ path: join(sourceDir, helper), contents: helpers.contents.get(helper) as Buffer })),
+      ],
       rootDir: sourceDir,
       tsconfig,
       typescript,
@@ -186,20 +220,23 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
   if (sql.diagnostics.length > 0) throw new MigrateError({ kind: 'compile-failed', diagnostics: sql.diagnostics })
   for (const output of outputs) writeOutput(distDir, output.relative, output.contents)
 
-  const statsChanged = [...stats].some(([id, identity]) => !same(manifest?.stats?.[id], identity))
-  if (changed.length > 0 || removed.length > 0 || statsChanged || manifest?.compilerKey !== key) {
+  const statsChanged = [...stats].some(([id, identity]) => !sameStats(manifest?.stats?.[id], identity))
+  if (changed.length > 0 || helpers.changed.length > 0 || removed.length > 0 || statsChanged || manifest?.compilerKey !== key) {
     writeManifest(distDir, {
       version: 1,
       compilerKey: key,
       compiler: compiler.name,
       migrations: Object.fromEntries(checksums),
       stats: Object.fromEntries(stats),
+      ...(helpers.checksums.size > 0 ? { helpers: Object.fromEntries(helpers.checksums) } : {}),
     })
   }
   return {
     compiled: changed,
     removed,
     unchanged: sources.length - changed.length,
+    helpers: helpers.changed,
+    stray: listStrayFiles(sourceDir, distDir).map((s) => describeStray(s, relative(process.cwd(), sourceDir) || sourceDir)),
     notes: sql.notes,
     durationMs: performance.now() - started,
   }

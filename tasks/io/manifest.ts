@@ -28,6 +28,8 @@ export interface Manifest {
    * changes the ctime, so it is never missed.
    */
   readonly stats?: Readonly<Record<string, readonly number[]>>
+  /** Helper (a `.ts` file migrations import, relative to the folder) → checksum of the source compiled. */
+  readonly helpers?: Readonly<Record<string, string>>
 }
 
 export function readManifest(distDir: string): Manifest | undefined {
@@ -46,6 +48,7 @@ export function writeManifest(distDir: string, manifest: Manifest): void {
     ...manifest,
     migrations: sortedEntries(manifest.migrations),
     ...(manifest.stats ? { stats: sortedEntries(manifest.stats) } : {}),
+    ...(manifest.helpers ? { helpers: sortedEntries(manifest.helpers) } : {}),
   }
   writeFileAtomic(join(distDir, MANIFEST_FILE), JSON.stringify(sorted) + '\n')
 }

@@ -1,6 +1,6 @@
 /** Finding compiled migrations on disk and loading them. */
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import type { AvailableMigration } from '../core/plan'
 import { migrationChecksum } from '../core/checksum'
 import {
@@ -129,14 +129,16 @@ function sourceFileNames(sourceDir: string): Map<string, string> {
 }
 
 /**
- * Loads a compiled migration fresh (a long-running watch process would otherwise get the old module from
- * `require`'s cache) and checks its shape before any of it runs.
+ * Loads a compiled migration fresh (a long-running watch process would otherwise get the old module, or an old
+ * helper, from `require`'s cache) and checks its shape before any of it runs.
  */
 export function loadMigration(migration: CompiledMigration): Migration {
   let loaded: unknown
   try {
     const path = resolve(migration.file) // relative to the working directory, not to this module
-    delete require.cache[require.resolve(path)]
+    // The migration and every helper compiled beside it: a helper edited in a watch session must be read again too.
+    const folder = dirname(path) + sep
+    for (const key of Object.keys(require.cache)) if (key.startsWith(folder)) delete require.cache[key]
     loaded = require(path)
   } catch (error) {
     throw new MigrateError({ kind: 'module-load-failed', file: migration.source, cause: describeThrown(error) }, { cause: error })

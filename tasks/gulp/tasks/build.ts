@@ -1,7 +1,7 @@
 /** `gulp migrate:compile` and `gulp migrate:marker`: the TypeScript and SQL sources to CommonJS in the output folder. */
 import { compileMigrations, writeCommonJsMarker, type CompilerChoice } from '../../io/compile'
 import type { TaskContext } from '../context'
-import { formatMs, info, plural } from '../report'
+import { formatMs, info, plural, warn } from '../report'
 
 export async function compileTask(ctx: TaskContext, choice: CompilerChoice): Promise<void> {
   const { sourceDir, distDir, tsconfig } = ctx.paths
@@ -9,6 +9,7 @@ export async function compileTask(ctx: TaskContext, choice: CompilerChoice): Pro
   if (result.compiled.length > 0) info(`Compiled ${plural(result.compiled.length, 'migration')} in ${formatMs(result.durationMs)}`)
   if (result.removed.length > 0) info(`Removed stale output of deleted source(s): ${result.removed.join(', ')}`)
   for (const { file, note } of result.notes) info(`${ctx.label(file)}: ${note}`)
+  for (const line of result.stray) warn(line)
 }
 
 export function markerTask(ctx: TaskContext): void {
