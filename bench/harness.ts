@@ -13,8 +13,11 @@ export interface Contender {
   readonly prepare?: () => void
   /** The timed work: a whole process, or (our tool at --smoke) a call in this process. */
   readonly run: () => void | Promise<void>
-  /** What it takes that a run may not have: the bench/ peers, or a cold TypeScript compile (skipped at --smoke). */
-  readonly needs?: 'peers' | 'cold-compile'
+  /**
+   * What it takes that a run may not have: the bench/ peers, or a full run (skipped at --smoke: a cold `tsc -p`
+   * compile, or a second figure for a path that --smoke already proves).
+   */
+  readonly needs?: 'peers' | 'full-run'
 }
 
 /** A contender that is one process, run to completion; a non-zero exit fails the bench with its output. */
@@ -71,13 +74,22 @@ export async function measure(contenders: readonly Contender[], rounds: { runs: 
 
 export const fmt = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`)
 
-/** The title, then one line per contender; every line after the first (ours) says `ours / this = N.NNx`. */
-export function printMeasured(title: string, results: readonly Measured[]): void {
+/**
+ * The title, then one line per contender. Without `baseline`, every line after the first (ours) says
+ * `ours / this = N.NNx`; with it, the baseline's line says `(baseline)` and every other `this / baseline = N.NNx`
+ * (no ratio at all when the baseline was not timed).
+ */
+export function printMeasured(title: string, results: readonly Measured[], baseline?: string): void {
   const [ours] = results
+  const base = baseline === undefined ? undefined : results.find((r) => r.key === baseline)
+  const ratioOf = (r: Measured) => {
+    if (baseline === undefined) return r === ours ? '' : `   ours / this = ${(ours.median / r.median).toFixed(2)}x`
+    if (!base) return ''
+    return r === base ? '   (baseline)' : `   this / baseline = ${(r.median / base.median).toFixed(2)}x`
+  }
   console.log(`\n${title}`)
   for (const r of results) {
-    const ratio = r === ours ? '' : `   ours / this = ${(ours.median / r.median).toFixed(2)}x`
-    console.log(`  ${r.name.padEnd(44)} ${fmt(r.median).padStart(8)}  [${fmt(r.min)} - ${fmt(r.max)}]${ratio}`)
+    console.log(`  ${r.name.padEnd(64)} ${fmt(r.median).padStart(8)}  [${fmt(r.min)} - ${fmt(r.max)}]${ratioOf(r)}`)
   }
 }
 

@@ -1,35 +1,39 @@
 /**
  * npm run bench: gulp-sqlite-migrate against knex, umzug (TypeScript migrations through tsx) and Kysely, and
- * against floors (bare better-sqlite3), as whole processes on this machine. Every scenario alternates the
- * contenders round by round, so a noisy neighbour slows all of them alike, and reports medians and ratios
- * measured in the same run.
+ * against floors (bare better-sqlite3), as whole processes on this machine; and its two compile engines
+ * (TypeScript 7's tsc, TypeScript 5.9 through gulp-typescript) against `tsc -p` of 5.9 and umzug + tsx. Every
+ * scenario alternates the contenders round by round, so a noisy neighbour slows all of them alike, and reports
+ * medians and ratios measured in the same run.
  *
  *   npm run bench                          # N = 100 and 1000, 5 rounds (install bench/ peers first: npm --prefix bench ci)
  *   npm run bench -- --sizes=1000 --runs=7
  *   npm run bench -- --smoke               # seconds: proves every scenario runs and reports; what CI runs
  *   npm run bench -- --sizes=1000 --only=noop,edit --watch-sizes=500
+ *   npm run bench -- --sizes=1000 --only=compile,clone,edit --watch-sizes=   # the engine scenarios
  *
- * Modules: fixtures.ts writes the projects, contenders.ts says how each tool runs, harness.ts times and prints,
- * scenarios.ts is the table of scenarios and targets, watch.ts and probe.ts measure what is not a whole process.
+ * Modules: fixtures.ts writes the projects, contenders.ts says how each tool runs, engines.ts names the compile
+ * engines, harness.ts times and prints, scenarios.ts is the table of scenarios and targets, watch.ts and probe.ts
+ * measure what is not a whole process.
  */
 import { cpus } from 'node:os'
-import { rmSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { apiTool, cliTool, otherContenders, type OurTool } from './contenders'
-import { projectDirs, writeProjects } from './fixtures'
+import { engineDir, ENGINES, writeEngineGulpfile, type Engine } from './engines'
+import { projectDirs, writeOurs, writeProjects } from './fixtures'
 import { measure, printMeasured, Targets, type Contender } from './harness'
 import { peersInstalled, WORK_ROOT } from './paths'
 import { SCENARIOS, type Figures, type Scenario, type ScenarioId, type SizeContext } from './scenarios'
 
 export interface BenchOptions {
-  /** Tiny, one round without warm-up, our tool in this process, no peers, no cold TypeScript compile. */
+  /** Tiny, one round without warm-up, our tool in this process, no peers, no cold `tsc -p` compile. */
   readonly smoke: boolean
   readonly sizes: readonly number[]
   readonly watchSizes: readonly number[]
   readonly runs: number
   readonly warmups: number
-  /** --only=apply,noop,clone,edit,helper: just these (the watch scenario runs at --watch-sizes, empty for none). */
+  /** --only=apply,noop,compile,clone,edit,helper: just these (the watch scenario runs at --watch-sizes, empty for none). */
   readonly only?: readonly ScenarioId[]
   /** Whether knex, umzug and Kysely take part. */
   readonly peers: boolean
@@ -73,11 +77,18 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   return options
 }
 
-function sizeContext(n: number, root: string, ours: OurTool, options: BenchOptions): SizeContext {
+/** Our tool, with the default compiler and with each engine. */
+interface OurTools {
+  readonly ours: OurTool
+  readonly engines: ReadonlyArray<{ readonly engine: Engine; readonly tool: OurTool }>
+}
+
+function sizeContext(n: number, root: string, tools: OurTools, options: BenchOptions): SizeContext {
   const dirs = projectDirs(root)
   const keep = (contenders: readonly Contender[]) =>
-    contenders.filter((c) => (c.needs === 'peers' ? options.peers : c.needs === 'cold-compile' ? !options.smoke : true))
-  return { n, dirs, ours, others: otherContenders(dirs, root, n), runs: options.runs, keep }
+    contenders.filter((c) => (c.needs === 'peers' ? options.peers : c.needs === 'full-run' ? !options.smoke : true))
+  const engines = tools.engines.map(({ engine, tool }) => ({ engine, tool, dir: engineDir(root, engine) }))
+  return { n, dirs, ours: tools.ours, engines, others: otherContenders(dirs, root, n), runs: options.runs, keep }
 }
 
 async function runScenario(scenario: Scenario, ctx: SizeContext, options: BenchOptions, targets: Targets): Promise<void> {
@@ -85,7 +96,7 @@ async function runScenario(scenario: Scenario, ctx: SizeContext, options: BenchO
   let figures: Figures
   if (scenario.kind === 'rounds') {
     const measured = await measure(ctx.keep(await scenario.contenders(ctx)), options)
-    printMeasured(title, measured)
+    printMeasured(title, measured, scenario.baseline)
     figures = new Map(measured.map((m) => [m.key, m.median]))
   } else if (options.smoke && scenario.skippedAtSmoke) {
     console.log(`\n${title}\n  skipped at --smoke: ${scenario.skippedAtSmoke}`)
@@ -101,17 +112,25 @@ async function runScenario(scenario: Scenario, ctx: SizeContext, options: BenchO
 }
 
 async function runAll(options: BenchOptions, work: string): Promise<void> {
-  const ours = options.smoke ? apiTool() : cliTool()
+  mkdirSync(work, { recursive: true })
+  const tools: OurTools = {
+    ours: options.smoke ? apiTool() : cliTool(),
+    engines: ENGINES.map((engine) => ({
+      engine,
+      tool: options.smoke ? apiTool(engine) : cliTool(engine, writeEngineGulpfile(work, engine)),
+    })),
+  }
   const targets = new Targets()
   const wanted = (s: Scenario) => !s.atWatchSizes && (!options.only || options.only.includes(s.id))
   for (const n of options.sizes) {
-    const ctx = sizeContext(n, join(work, String(n)), ours, options)
+    const ctx = sizeContext(n, join(work, String(n)), tools, options)
     writeProjects(ctx.dirs, n, options.peers)
+    for (const { dir } of ctx.engines) if (dir !== ctx.dirs.ours) writeOurs(dir, n)
     console.log(`\n=== N = ${n} migrations (${options.runs} rounds, medians [min - max]) ===`)
     for (const scenario of SCENARIOS.filter(wanted)) await runScenario(scenario, ctx, options, targets)
   }
   for (const n of options.watchSizes) {
-    const ctx = sizeContext(n, join(work, `watch-${n}`), ours, options)
+    const ctx = sizeContext(n, join(work, `watch-${n}`), tools, options)
     for (const scenario of SCENARIOS.filter((s) => s.atWatchSizes)) await runScenario(scenario, ctx, options, targets)
   }
   targets.print()
@@ -121,7 +140,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const options = parseOptions(argv)
   console.log(`gulp-sqlite-migrate benchmark, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores`)
   if (options.smoke) {
-    console.log('(--smoke: one round, no warm-up; our tool through its API in this process; no bench/ peers, no cold TypeScript compile)')
+    console.log('(--smoke: one round, no warm-up; our tool through its API in this process; no bench/ peers, no cold `tsc -p` compile)')
   } else if (!options.peers) {
     console.log('(bench/ peers not installed: run `npm --prefix bench ci` to compare with knex, umzug and Kysely)')
   }

@@ -1,15 +1,24 @@
 /**
  * The scenarios, in the order they run and print: each has an id (for --only), a title, its contenders (ours
- * first: the baseline of every "ours / this" ratio) or a probe that prints its own figures, and its targets.
+ * first: the baseline of every "ours / this" ratio; or, in the engine scenarios, a named baseline that every
+ * engine is divided by) or a probe that prints its own figures, and its targets.
  */
 import { appendFileSync, cpSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { OtherContenders, OurTool } from './contenders'
+import type { Engine, EngineKey } from './engines'
 import { fresh, migrationId, ourDatabase, peerDatabase, writeOurs, type ProjectDirs } from './fixtures'
 import { fmt, median, timeOnce, type Contender } from './harness'
 import { watchLatencies } from './watch'
 
-export type ScenarioId = 'apply' | 'noop' | 'clone' | 'edit' | 'helper' | 'watch'
+export type ScenarioId = 'apply' | 'noop' | 'compile' | 'clone' | 'edit' | 'helper' | 'watch'
+
+/** One compile engine, our tool with it, and its own copy of our project. */
+export interface EngineProject {
+  readonly engine: Engine
+  readonly tool: OurTool
+  readonly dir: string
+}
 
 /** What a scenario measured, by key: each contender's median in ms (`ours`, `knex-api`, ...), or a probe's figures. */
 export type Figures = ReadonlyMap<string, number>
@@ -19,9 +28,11 @@ export interface SizeContext {
   readonly n: number
   readonly dirs: ProjectDirs
   readonly ours: OurTool
+  /** Our tool with each compile engine, each on its own project. */
+  readonly engines: readonly EngineProject[]
   readonly others: OtherContenders
   readonly runs: number
-  /** The contenders this run can time (no peers unless installed, no cold TypeScript compile at --smoke). */
+  /** The contenders this run can time (no peers unless installed, no cold `tsc -p` compile or other full-run-only one at --smoke). */
   readonly keep: (contenders: readonly Contender[]) => Contender[]
 }
 
@@ -42,11 +53,16 @@ interface ScenarioBase {
   readonly atWatchSizes?: true
 }
 
-/** Contenders timed in alternating rounds, printed with their ratios to ours. */
+/** Contenders timed in alternating rounds, printed with their ratios to ours, or to `baseline`. */
 export interface RoundsScenario extends ScenarioBase {
   readonly kind: 'rounds'
-  /** Untimed set-up, then the contenders, ours first. */
+  /** Untimed set-up, then the contenders: ours first, or the baseline first when there is one. */
   readonly contenders: (ctx: SizeContext) => Promise<Contender[]>
+  /**
+   * The key of the contender every other one is divided by (`this / baseline`), instead of dividing ours by
+   * every other one: the engine scenarios, which have several of ours. When it is not timed (--smoke), no ratio.
+   */
+  readonly baseline?: string
 }
 
 /** Measures and prints its own figures. */
@@ -59,16 +75,22 @@ export interface ProbeScenario extends ScenarioBase {
 
 export type Scenario = RoundsScenario | ProbeScenario
 
-/** ours / the contender `against`, when both were timed. */
-const ratio = (label: (n: number) => string, against: string, limit: number): Target => ({
+/** The contender `key` (default ours) / the contender `against`, when both were timed. */
+const ratio = (label: (n: number) => string, against: string, limit: number, key = 'ours'): Target => ({
   label,
   limit,
   unit: 'x',
   value: (f) => {
-    const [ours, other] = [f.get('ours'), f.get(against)]
+    const [ours, other] = [f.get(key), f.get(against)]
     return ours !== undefined && other !== undefined ? ours / other : undefined
   },
 })
+
+/** A target on one engine's contender, `<engine>:<operation>` / `against`. */
+const engineRatio = (engine: EngineKey, operation: 'migrate' | 'build', what: (n: number) => string, against: string, limit: number) =>
+  ratio((n) => `${what(n)}, ${engine === 'ts7' ? 'TS 7 tsc' : 'TS 5.9 gulp-typescript'}`, against, limit, `${engine}:${operation}`)
+
+const distOf = (dir: string) => join(dir, 'migrations', 'dist')
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -107,38 +129,64 @@ export const SCENARIOS: readonly Scenario[] = [
     targets: [ratio((n) => `no-op at ${n}: ours / knex CLI`, 'knex-cli', 1.5)],
   },
   {
+    // Every engine from nothing: no output folder, no build info (it lives in the output folder).
+    id: 'compile',
+    kind: 'rounds',
+    title: (n) => `compile ${n} from scratch, each engine (gulp migrate:build, no output yet)`,
+    baseline: 'tsc',
+    contenders: async ({ engines, others: o }) => [o.tsc, ...engines.map(({ tool, dir }) => tool.build(dir, fresh(distOf(dir)))), o.tsc7],
+    targetsFrom: 1000,
+    targets: [],
+  },
+  {
     id: 'clone',
     kind: 'rounds',
-    title: (n) => `fresh clone: compile + apply ${n}`,
-    contenders: async ({ ours, others: o, dirs }) => [
-      ours.migrate(dirs.ours, fresh(ourDatabase(dirs.ours), join(dirs.ours, 'migrations', 'dist'))),
+    title: (n) => `fresh clone: compile + apply ${n}, each engine`,
+    baseline: 'umzug',
+    contenders: async ({ engines, others: o, dirs }) => [
       { ...o.umzug, prepare: fresh(peerDatabase(dirs.umzug)) },
+      ...engines.map(({ tool, dir }) => tool.migrate(dir, fresh(ourDatabase(dir), distOf(dir)))),
       o.tsc,
     ],
     targetsFrom: 1000,
-    targets: [ratio((n) => `fresh clone at ${n}: ours / umzug + tsx`, 'umzug', 0.5)],
+    targets: [
+      engineRatio('ts7', 'migrate', (n) => `fresh clone at ${n}: ours / umzug + tsx`, 'umzug', 0.3),
+      engineRatio('ts59', 'migrate', (n) => `fresh clone at ${n}: ours / umzug + tsx`, 'umzug', 0.5),
+    ],
   },
   {
-    // The newest migration is pending and changes before every run; ours compiles and applies only it.
+    // The newest migration is pending and changes before every run; ours compiles (and applies) only it. Each
+    // engine twice: `gulp migrate:build` (recompile only), then `gulp migrate` (recompile + apply).
     id: 'edit',
     kind: 'rounds',
-    title: (n) => `one edited migration of ${n}: compile + apply it`,
-    async contenders({ n, ours, others: o, dirs }) {
-      const db = ourDatabase(dirs.ours)
-      await timeOnce(ours.migrate(dirs.ours, fresh(db)))
-      await timeOnce(ours.down(dirs.ours))
-      const template = `${db}.template`
-      cpSync(db, template)
-      const newest = join(dirs.ours, 'migrations', `${migrationId(n)}.ts`)
-      let edit = 0
-      const editNewest = () => {
-        cpSync(template, db)
-        appendFileSync(newest, `// edit ${++edit}\n`)
+    title: (n) => `one edited migration of ${n}: recompile it (build), or recompile + apply it (migrate), each engine`,
+    baseline: 'tsc',
+    async contenders({ n, engines, others: o }) {
+      const contenders = [o.tsc]
+      for (const { tool, dir } of engines) {
+        const db = ourDatabase(dir)
+        await timeOnce(tool.migrate(dir, fresh(db)))
+        await timeOnce(tool.down(dir))
+        const template = `${db}.template`
+        cpSync(db, template)
+        const newest = join(dir, 'migrations', `${migrationId(n)}.ts`)
+        let edit = 0
+        const editNewest = () => appendFileSync(newest, `// edit ${++edit}\n`)
+        contenders.push(
+          { ...tool.build(dir, editNewest), needs: 'full-run' }, // --smoke proves the recompile with migrate
+          tool.migrate(dir, () => {
+            cpSync(template, db)
+            editNewest()
+          }),
+        )
       }
-      return [ours.migrate(dirs.ours, editNewest), o.tsc]
+      return contenders
     },
     targetsFrom: 1000,
-    targets: [ratio((n) => `one edited of ${n}: ours / tsc -p of all`, 'tsc', 0.5)],
+    targets: [
+      engineRatio('ts7', 'migrate', (n) => `one edited of ${n}: compile + apply / tsc -p TS 5.9`, 'tsc', 0.25),
+      engineRatio('ts59', 'migrate', (n) => `one edited of ${n}: compile + apply / tsc -p TS 5.9`, 'tsc', 0.5),
+    ],
   },
   {
     // The first call migrates, later ones copy.
