@@ -128,7 +128,7 @@ export function applyMigrations(db: Database, available: readonly CompiledMigrat
     // Every check passed: write.
     if (ledger.needsSetup()) ledger.setup()
     // No run id: --last-run rolls back what a run applied, never the migrations a baseline only recorded.
-    for (const id of baselined) ledger.record(id, byId.get(id)?.checksum ?? null, 0, null)
+    for (const id of baselined) ledger.record(byId.get(id) ?? { id, checksum: null }, 0, null)
     const checksums = plan.checksumsToRecord.filter((c) => !baselined.includes(c.id))
     for (const { id, checksum } of checksums) ledger.setChecksum(id, checksum)
     log.recordedBaseline(baselined)
@@ -251,11 +251,21 @@ export async function repairChecksums(
 ): Promise<string[]> {
   let repaired: string[] = []
   await withRun(db, options, async ({ ledger }) => {
-    const plan = planMigrations(available, ledger.read())
+    const rows = ledger.read()
+    const plan = planMigrations(available, rows)
     const only = options.name === undefined ? undefined : migrationId(options.name.trim())
-    repaired = plan.changed.filter((id) => only === undefined || id === only)
+    const byId = new Map(available.map((m) => [m.id, m]))
+    // Applied migrations whose helpers were edited since: their rows take the helpers' current checksums.
+    const helpersEdited = rows
+      .map((row) => ({ id: migrationId(row.name), recorded: row.helpers }))
+      .filter(({ id, recorded }) => recorded && JSON.stringify(recorded) !== JSON.stringify(byId.get(id)?.helpers ?? {}))
+      .map(({ id }) => id)
+    repaired = [...new Set([...plan.changed, ...helpersEdited])].filter((id) => only === undefined || id === only)
     if (only !== undefined && repaired.length === 0) throw new MigrateError({ kind: 'nothing-to-repair', name: only })
-    for (const id of repaired) ledger.setChecksum(id, available.find((m) => m.id === id)?.checksum as string)
+    for (const id of repaired) {
+      if (plan.changed.includes(id)) ledger.setChecksum(id, byId.get(id)?.checksum as string)
+      if (helpersEdited.includes(id)) ledger.setHelpers(id, byId.get(id)?.helpers ?? {})
+    }
   })
   return repaired
 }

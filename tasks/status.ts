@@ -3,9 +3,11 @@
  * and the migrations table. Reads only: the database is never created or written.
  */
 import type { Database } from 'better-sqlite3'
-import { existsSync, readdirSync } from 'node:fs'
-import { relative } from 'node:path'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { checkProblems, type CheckProblem } from './core/check'
+import { migrationChecksum } from './core/checksum'
+import { changedHelpers, describeChangedHelper, type ChangedHelper } from './core/helper-drift'
 import { describeStray, type StrayFile } from './core/folder-contents'
 import { isCompiledMigrationFile, migrationId } from './core/migration-name'
 import { planMigrations, type MigrationState } from './core/plan'
@@ -31,6 +33,8 @@ export interface StatusReport {
   readonly schemaCurrent?: boolean
   /** Files in the migrations folder that are not migrations, nor helpers migrations import, nor companions. */
   readonly stray: readonly StrayReport[]
+  /** Helpers edited (or deleted) after applied migrations imported them. */
+  readonly changedHelpers: readonly ChangedHelper[]
 }
 
 export interface StrayReport extends StrayFile {
@@ -73,7 +77,14 @@ export function migrationStatus(db: Database | undefined, options: StatusOptions
     db && options.schemaFile && rows.length > 0 ? (schemaFileIsCurrent(db, table, options.schemaFile, last) ?? false) : undefined
   const folder = relative(process.cwd(), options.sourceDir) || options.sourceDir
   const stray = listStrayFiles(options.sourceDir, options.distDir).map((s) => ({ ...s, message: describeStray(s, folder) }))
-  return { migrations, stale, schemaCurrent, stray }
+  const helperChecksum = (helper: string) => {
+    try {
+      return migrationChecksum(readFileSync(join(options.sourceDir, helper)))
+    } catch {
+      return undefined
+    }
+  }
+  return { migrations, stale, schemaCurrent, stray, changedHelpers: changedHelpers(rows, helperChecksum) }
 }
 
 /**
@@ -94,6 +105,7 @@ export function checkStatus(report: StatusReport): { problems: CheckProblem[]; e
     outOfOrder: ids('out-of-order'),
     stale: report.stale,
     stray: report.stray.map((s) => s.message),
+    changedHelpers: report.changedHelpers.map(describeChangedHelper),
     schemaCurrent: report.schemaCurrent,
   })
 }

@@ -3,6 +3,7 @@
 /** Exit codes of `gulp migrate:check`. When several kinds are found, the first in this list wins. */
 export const CHECK_EXIT_CODES = {
   changed: 11,
+  'helper-changed': 17,
   missing: 12,
   'out-of-order': 13,
   stale: 14,
@@ -19,6 +20,8 @@ export interface CheckInput {
   readonly missing: readonly string[]
   readonly outOfOrder: readonly string[]
   readonly stale: readonly string[]
+  /** Helpers edited after applied migrations imported them (described, one line each). */
+  readonly changedHelpers?: readonly string[]
   /** Files in the migrations folder that are not migrations (described, one line each). */
   readonly stray?: readonly string[]
   /** `false` when schema.sql differs from the database; `undefined` when not checked. */
@@ -38,6 +41,7 @@ export function checkProblems(input: CheckInput): { problems: CheckProblem[]; ex
       kind: 'changed',
       message: `changed after being applied: ${list(input.changed)} (restore them, or \`gulp migrate:repair\`)`,
     })
+  for (const line of input.changedHelpers ?? []) problems.push({ kind: 'helper-changed', message: line })
   if (input.missing.length) problems.push({ kind: 'missing', message: `applied but their file is gone: ${list(input.missing)}` })
   if (input.outOfOrder.length)
     problems.push({ kind: 'out-of-order', message: `pending but older than the newest applied migration: ${list(input.outOfOrder)}` })

@@ -18,6 +18,8 @@ export interface RecordedMigration {
   readonly durationMs: number | null
   /** The run that applied it (one id per `gulp migrate`); null for rows of earlier versions. */
   readonly runId?: string | null
+  /** Checksums of the helpers it imported when it was applied (helper path → checksum). */
+  readonly helpers?: Readonly<Record<string, string>>
 }
 
 export type MigrationState = 'applied' | 'pending' | 'changed' | 'missing' | 'out-of-order'

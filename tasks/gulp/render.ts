@@ -1,5 +1,6 @@
 /** Every text rendering of the tasks for the terminal: progress lines, summaries and reports. */
 import { performance } from 'node:perf_hooks'
+import { describeChangedHelper } from '../core/helper-drift'
 import { formatSchemaDiff } from '../core/schema'
 import type { RunEvent, RunResult } from '../run-log'
 import type { DryRunReport, VerifyReport } from '../rehearse'
@@ -28,6 +29,7 @@ export function renderStatus(report: StatusReport, database: string): string[] {
   if (report.stale.length > 0) lines.push(`Stale compiled output (run gulp migrate:build): ${report.stale.join(', ')}`)
   if (report.schemaCurrent === false) lines.push('schema.sql does not match the database')
   for (const stray of report.stray) lines.push(stray.message)
+  for (const change of report.changedHelpers) lines.push(`Helper ${describeChangedHelper(change)}`)
   return lines
 }
 

@@ -221,14 +221,22 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
   for (const output of outputs) writeOutput(distDir, output.relative, output.contents)
 
   const statsChanged = [...stats].some(([id, identity]) => !sameStats(manifest?.stats?.[id], identity))
-  if (changed.length > 0 || helpers.changed.length > 0 || removed.length > 0 || statsChanged || manifest?.compilerKey !== key) {
+  const usesChanged = JSON.stringify(Object.fromEntries(helpers.uses)) !== JSON.stringify(manifest?.uses ?? {})
+  if (
+    changed.length > 0 ||
+    helpers.changed.length > 0 ||
+    removed.length > 0 ||
+    statsChanged ||
+    usesChanged ||
+    manifest?.compilerKey !== key
+  ) {
     writeManifest(distDir, {
       version: 1,
       compilerKey: key,
       compiler: compiler.name,
       migrations: Object.fromEntries(checksums),
       stats: Object.fromEntries(stats),
-      ...(helpers.checksums.size > 0 ? { helpers: Object.fromEntries(helpers.checksums) } : {}),
+      ...(helpers.checksums.size > 0 ? { helpers: Object.fromEntries(helpers.checksums), uses: Object.fromEntries(helpers.uses) } : {}),
     })
   }
   return {

@@ -76,6 +76,8 @@ export interface HelperSources {
   /** Ids of the migrations that use a changed helper: compiled again so that they are type-checked against it. */
   readonly dependents: readonly string[]
   readonly contents: ReadonlyMap<string, Buffer>
+  /** Migration id → the helpers it uses, directly or not. */
+  readonly uses: ReadonlyMap<string, readonly string[]>
 }
 
 /** The helpers of `migrations` and which of them need compiling, against the checksums recorded at the last compile. */
@@ -85,7 +87,7 @@ export function helperSources(
   migrations: readonly string[],
   recorded: Readonly<Record<string, string>>,
 ): HelperSources {
-  const empty: HelperSources = { checksums: new Map(), changed: [], dependents: [], contents: new Map() }
+  const empty: HelperSources = { checksums: new Map(), changed: [], dependents: [], contents: new Map(), uses: new Map() }
   if (!mayHaveHelpers(sourceDir, distDir)) return empty
   const graph = findHelpers(sourceDir, distDir, migrations)
   const contents = new Map(graph.helpers.map((helper) => [helper, readFileSync(join(sourceDir, helper))]))
@@ -96,7 +98,8 @@ export function helperSources(
   const dependents = [...graph.usedBy]
     .filter(([, helpers]) => helpers.some((helper) => changed.includes(helper)))
     .map(([migration]) => migrationId(migration))
-  return { checksums, changed, dependents, contents }
+  const uses = new Map([...graph.usedBy].map(([migration, helpers]) => [migrationId(migration), helpers]))
+  return { checksums, changed, dependents, contents, uses }
 }
 
 /** The files of the migrations folder that are neither migrations, nor helpers, nor companions (see `core/folder-contents.ts`). */

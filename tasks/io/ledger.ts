@@ -9,7 +9,7 @@ import type { RecordedMigration } from '../core/plan'
 import { migrationId } from '../core/migration-name'
 import { MigrateError } from '../errors'
 
-const ADDED_COLUMNS = { checksum: 'TEXT', duration_ms: 'INTEGER', run_id: 'TEXT' } as const
+const ADDED_COLUMNS = { checksum: 'TEXT', duration_ms: 'INTEGER', run_id: 'TEXT', helpers: 'TEXT' } as const
 
 /**
  * SQLite's CURRENT_TIMESTAMP (`2026-11-28 12:52:04`, UTC without saying so) as ISO 8601 with its zone
@@ -18,6 +18,25 @@ const ADDED_COLUMNS = { checksum: 'TEXT', duration_ms: 'INTEGER', run_id: 'TEXT'
 export function isoTime(value: string | null): string {
   if (!value) return ''
   return /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value) ? `${value.replace(' ', 'T')}Z` : value
+}
+
+/** What a row records of a migration: the id, the source's checksum and name, the helpers it imported. */
+export interface RecordedRun {
+  readonly id: string
+  readonly checksum: string | null
+  /** Path of the source (its file name is recorded). */
+  readonly source?: string
+  /** Helper (relative to the migrations folder) → checksum, for the helpers it imports. */
+  readonly helpers?: Readonly<Record<string, string>>
+}
+
+function parseHelpers(text: string): Readonly<Record<string, string>> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : undefined
+  } catch {
+    return undefined // written by hand or by another tool: nothing to compare
+  }
 }
 
 export function quoteIdentifier(name: string): string {
@@ -58,7 +77,7 @@ export class Ledger {
     if (columns.size === 0) {
       this.db.exec(
         `CREATE TABLE ${this.table} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, ` +
-          `applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, checksum TEXT, duration_ms INTEGER, run_id TEXT)`,
+          `applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, checksum TEXT, duration_ms INTEGER, run_id TEXT, helpers TEXT)`,
       )
     } else {
       for (const [column, type] of Object.entries(ADDED_COLUMNS)) {
@@ -88,6 +107,7 @@ export class Ledger {
       columns.has('checksum') ? ', checksum' : '',
       columns.has('duration_ms') ? ', duration_ms AS durationMs' : '',
       columns.has('run_id') ? ', run_id AS runId' : '',
+      columns.has('helpers') ? ', helpers' : '',
     ].join('')
     const rows = this.db.prepare(`SELECT name, applied_at AS appliedAt${optional} FROM ${this.table} ORDER BY id`).all() as Array<{
       name: string
@@ -95,8 +115,10 @@ export class Ledger {
       checksum?: string | null
       durationMs?: number | null
       runId?: string | null
+      helpers?: string | null
     }>
     return rows.map((r) => ({
+      ...(r.helpers ? { helpers: parseHelpers(r.helpers) } : {}),
       name: r.name,
       appliedAt: isoTime(r.appliedAt),
       checksum: r.checksum ?? null,
@@ -106,13 +128,28 @@ export class Ledger {
   }
 
   /**
-   * Records an applied migration under its source's file name (`source`, a path; `<id>.ts` when unknown); `runId`
-   * groups the migrations of one run (for rolling back the last run).
+   * Records an applied migration under its source's file name (`source`, a path; `<id>.ts` when unknown), with
+   * the checksums of the helpers it imported; `runId` groups the migrations of one run (for rolling back the last run).
    */
-  record(id: string, checksum: string | null, durationMs: number, runId: string | null = null, source?: string): void {
+  record(migration: RecordedRun, durationMs: number, runId: string | null = null): void {
+    const { id, source } = migration
+    const helpers = migration.helpers && Object.keys(migration.helpers).length > 0 ? JSON.stringify(migration.helpers) : null
     this.db
-      .prepare(`INSERT INTO ${this.table} (name, checksum, duration_ms, run_id) VALUES (?, ?, ?, ?)`)
-      .run(source && migrationId(basename(source)) === id ? basename(source) : `${id}.ts`, checksum, Math.round(durationMs), runId)
+      .prepare(`INSERT INTO ${this.table} (name, checksum, duration_ms, run_id, helpers) VALUES (?, ?, ?, ?, ?)`)
+      .run(
+        source && migrationId(basename(source)) === id ? basename(source) : `${id}.ts`,
+        migration.checksum,
+        Math.round(durationMs),
+        runId,
+        helpers,
+      )
+  }
+
+  /** Records the helpers' checksums again (`migrate:repair` after an intended edit of a helper). */
+  setHelpers(id: string, helpers: Readonly<Record<string, string>>): void {
+    this.db
+      .prepare(`UPDATE ${this.table} SET helpers = ? WHERE name IN (?, ?, ?, ?)`)
+      .run(JSON.stringify(helpers), id, `${id}.ts`, `${id}.js`, `${id}.sql`)
   }
 
   /** Deletes the record of a rolled-back migration (under any of the names it may have been recorded as). */

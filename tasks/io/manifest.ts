@@ -30,6 +30,8 @@ export interface Manifest {
   readonly stats?: Readonly<Record<string, readonly number[]>>
   /** Helper (a `.ts` file migrations import, relative to the folder) → checksum of the source compiled. */
   readonly helpers?: Readonly<Record<string, string>>
+  /** Migration id → the helpers it imports, directly or not (only migrations that import any). */
+  readonly uses?: Readonly<Record<string, readonly string[]>>
 }
 
 export function readManifest(distDir: string): Manifest | undefined {
@@ -49,6 +51,7 @@ export function writeManifest(distDir: string, manifest: Manifest): void {
     migrations: sortedEntries(manifest.migrations),
     ...(manifest.stats ? { stats: sortedEntries(manifest.stats) } : {}),
     ...(manifest.helpers ? { helpers: sortedEntries(manifest.helpers) } : {}),
+    ...(manifest.uses ? { uses: sortedEntries(manifest.uses) } : {}),
   }
   writeFileAtomic(join(distDir, MANIFEST_FILE), JSON.stringify(sorted) + '\n')
 }

@@ -19,6 +19,8 @@ export interface CompiledMigration extends AvailableMigration {
   readonly file: string
   /** Path of the source, relative to the working directory, for messages. */
   readonly source: string
+  /** The helpers it imports (path relative to the migrations folder → checksum of the version compiled). */
+  readonly helpers?: Readonly<Record<string, string>>
 }
 
 export interface MigrationFolders {
@@ -108,7 +110,15 @@ export function listCompiledMigrations(folders: MigrationFolders): CompiledMigra
         })
       }
     }
-    return { id, checksum, file: resolve(folders.distDir, fileName), source: relative(process.cwd(), sourcePath) }
+    const uses = manifest?.uses?.[id]
+    const helpers = uses && Object.fromEntries(uses.map((helper) => [helper, manifest?.helpers?.[helper] ?? '']))
+    return {
+      id,
+      checksum,
+      file: resolve(folders.distDir, fileName),
+      source: relative(process.cwd(), sourcePath),
+      ...(helpers ? { helpers } : {}),
+    }
   })
   const collisions = findCaseCollisions(migrations.map((m) => m.id))
   if (collisions.length > 0) {

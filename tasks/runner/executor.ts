@@ -59,7 +59,7 @@ export class Executor {
 
   /** Writes the bookkeeping of a finished step: the record of an applied migration, or its removal. */
   private record(step: Step, direction: Direction, durationMs: number): void {
-    if (direction === 'up') this.ledger.record(step.migration.id, step.migration.checksum, durationMs, this.runId, step.migration.source)
+    if (direction === 'up') this.ledger.record(step.migration, durationMs, this.runId)
     else this.ledger.remove(step.migration.id)
   }
 
@@ -228,7 +228,7 @@ export class Executor {
         await runMigrationFunction(this.db, step.module, 'up', true)
         this.log.emit({ type: 'migration-end', id: step.migration.id, direction: 'up' })
         this.assertStillInTransaction(step)
-        this.ledger.record(step.migration.id, step.migration.checksum, performance.now() - t0, this.runId, step.migration.source)
+        this.ledger.record(step.migration, performance.now() - t0, this.runId)
       }
       this.lock.commit()
     } catch (error) {

@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { TestProject } from '../helpers/project'
 import { runTask, taskError, taskOutput } from '../helpers/tasks'
 
@@ -55,9 +56,8 @@ describe('histories from other tools (in process)', function () {
         ],
       )
       const check = await taskError(project, 'migrate:check')
-      const problem = (check as unknown as { problem?: { kind: string; exitCode: number } }).problem
       assert.match(check.message, /not migrations, never applied: .*1605085519544-SeasonStatus\.ts/)
-      if (problem) assert.equal(problem.exitCode, 16)
+      assert.match(check.message, /^migrate:check failed \(exit code 16\)/)
     })
 
     it('a folder holding no migration at all says so with the naming rule and each file', async () => {
@@ -112,6 +112,23 @@ describe('histories from other tools (in process)', function () {
       assert.match(output, /Compiled 2 migrations/) // 003, and 002 type-checked against the new helper
       assert.match(readFileSync(join(project.distDir, 'quote.js'), 'utf8'), /_v2/)
       assert.ok(project.tables().includes('tags_v2'), String(project.tables()))
+    })
+
+    it('an edited helper that applied migrations used is named by status and check, until migrate:repair accepts it', async () => {
+      await taskOutput(project, 'migrate')
+      const db = new Database(project.dbPath, { readonly: true })
+      const recorded = db.prepare(`SELECT helpers FROM migrations WHERE name = '002_posts.ts'`).pluck().get() as string
+      db.close()
+      assert.deepEqual(Object.keys(JSON.parse(recorded) as object), ['lib/ddl.ts', 'quote.ts'])
+      project.write('quote.ts', `export const quote = (name: string): string => \`[\${name}]\`\n`)
+      const status = await taskOutput(project, 'migrate:status')
+      assert.match(status, /Helper quote\.ts was edited after 002_posts imported it; that migration will not run again/)
+      const check = await taskError(project, 'migrate:check')
+      assert.match(check.message, /quote\.ts was edited after 002_posts imported it/)
+      assert.match(check.message, /^migrate:check failed \(exit code 17\)/)
+      assert.match(await taskOutput(project, 'migrate:repair'), /Accepted the current source of 002_posts/)
+      assert.doesNotMatch(await taskOutput(project, 'migrate:status'), /Helper/)
+      assert.match(await taskOutput(project, 'migrate:check'), /up to date/)
     })
 
     it('a type error in a helper fails the compile with its file and line, and applies nothing', async () => {

@@ -15,7 +15,7 @@ export async function repairTask(ctx: TaskContext): Promise<void> {
     info(
       ids.length === 0
         ? 'No changed migrations to accept'
-        : `Accepted the current source of ${ids.join(', ')} (checksum re-recorded; it is not run again)`,
+        : `Accepted the current source of ${ids.join(', ')} (checksums of the migration and its helpers re-recorded; it is not run again)`,
     )
   })
 }
