@@ -15,7 +15,7 @@ import { listStrayFiles } from './io/helpers'
 import { Ledger } from './io/ledger'
 import { readManifest } from './io/manifest'
 import { listSourceMigrations, type MigrationFolders } from './io/migration-files'
-import { schemaFileIsCurrent } from './io/schema'
+import { schemaFileState as schemaFileState_, type SchemaFileState } from './io/schema'
 
 export interface StatusEntry {
   readonly id: string
@@ -29,8 +29,10 @@ export interface StatusReport {
   readonly migrations: readonly StatusEntry[]
   /** Compiled files with no source, or compiled from a different version of their source. */
   readonly stale: readonly string[]
-  /** Whether schema.sql matches the database; `undefined` when not checked. */
+  /** Whether schema.sql matches the database; `undefined` when not checked (no file, or not this tool's). */
   readonly schemaCurrent?: boolean
+  /** What schema.sql is, when it was looked at: `foreign` is a file this tool did not write (never compared). */
+  readonly schemaFileState?: SchemaFileState
   /** Files in the migrations folder that are not migrations, nor helpers migrations import, nor companions. */
   readonly stray: readonly StrayReport[]
   /** Helpers edited (or deleted) after applied migrations imported them. */
@@ -73,8 +75,8 @@ export function migrationStatus(db: Database | undefined, options: StatusOptions
     return !source || (manifest !== undefined && manifest.migrations[id] !== source.checksum)
   })
   const last = rows.length > 0 ? migrationId(rows[rows.length - 1].name) : undefined
-  const schemaCurrent =
-    db && options.schemaFile && rows.length > 0 ? (schemaFileIsCurrent(db, table, options.schemaFile, last) ?? false) : undefined
+  const schemaFileState = db && options.schemaFile && rows.length > 0 ? schemaFileState_(db, table, options.schemaFile, last) : undefined
+  const schemaCurrent = schemaFileState === undefined || schemaFileState === 'foreign' ? undefined : schemaFileState === 'current'
   const folder = relative(process.cwd(), options.sourceDir) || options.sourceDir
   const stray = listStrayFiles(options.sourceDir, options.distDir).map((s) => ({ ...s, message: describeStray(s, folder) }))
   const helperChecksum = (helper: string) => {
@@ -84,7 +86,7 @@ export function migrationStatus(db: Database | undefined, options: StatusOptions
       return undefined
     }
   }
-  return { migrations, stale, schemaCurrent, stray, changedHelpers: changedHelpers(rows, helperChecksum) }
+  return { migrations, stale, schemaCurrent, schemaFileState, stray, changedHelpers: changedHelpers(rows, helperChecksum) }
 }
 
 /**

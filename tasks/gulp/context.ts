@@ -37,6 +37,8 @@ export interface TaskContext {
   /** Connection settings and progress output for the API. */
   readonly run: RunOptions
   readonly drift: DriftPolicy
+  /** schema.sql when this run's database is the gulpfile's (it describes that one); `undefined` otherwise or when off. */
+  readonly schemaFile: string | undefined
   label(path: string): string
   /** Opens the database (creating it) for `body`, and closes it. */
   withDatabase<T>(body: (db: Database) => Promise<T> | T): Promise<T>
@@ -69,6 +71,8 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
   const table = options.table ?? DEFAULT_OPTIONS.table
   quoteIdentifier(table) // a bad table option is refused before the database file is opened (or created)
   const databasePath = resolveDatabasePath(options, flags.db)
+  // schema.sql describes the schema the migrations give, kept by the database the gulpfile names; not by one picked for a run.
+  const schemaFile = databasePath === resolveDatabasePath(options, undefined, {}) ? paths.schemaFile : undefined
   const busyTimeoutMs = flags.busyTimeoutMs ?? options.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs
   const verbose = flags.verbose ? (sql: string) => info(paint('dim', `  ${sql}`)) : undefined
   const run: RunOptions = {
@@ -86,6 +90,7 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
     databaseLabel: label(databasePath),
     run,
     drift: { allowOutOfOrder: flags.allowOutOfOrder, allowMissing: flags.allowMissing },
+    schemaFile,
     label,
     async withDatabase<T>(body: (db: Database) => Promise<T> | T): Promise<T> {
       const db = openDatabase(databasePath, { busyTimeoutMs, verbose })
@@ -109,9 +114,7 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
         info(`Backed up ${label(databasePath)} to ${label(await backupDatabase(db, backupPath(databasePath)))} before ${before}`)
     },
     dumpSchema(db: Database, changed: boolean) {
-      // schema.sql describes the schema the migrations give, kept by the database the gulpfile names; not by one picked for a run.
-      if (paths.schemaFile && databasePath === resolveDatabasePath(options, undefined, {}))
-        dumpSchemaFile(db, table, paths.schemaFile, changed)
+      if (schemaFile) dumpSchemaFile(db, table, schemaFile, changed)
     },
     printJson(value: object) {
       process.stdout.write(JSON.stringify(value, null, 2) + '\n')

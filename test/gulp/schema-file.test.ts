@@ -44,6 +44,19 @@ describe('schema.sql from the gulp tasks', function () {
     assert.equal(schema(), handWritten)
     const check = await runTask(project, 'migrate:check', [], options())
     assert.equal(check.error, undefined, 'a file the tool did not write is not called stale')
+    assert.match(check.output, sentence, 'but check says it was not compared')
+  })
+
+  it('migrate:check compares schema.sql with the gulpfile database only: another one given with --db is not judged by it', async () => {
+    await taskOutput(project, 'migrate', [], options())
+    const other = join(project.dir, 'data', 'other.sqlite3')
+    await taskOutput(project, 'migrate', [`--db=${other}`], options())
+    const db = openDatabase(other)
+    db.exec('CREATE TABLE extra (id INTEGER)')
+    db.close()
+    const check = await runTask(project, 'migrate:check', [`--db=${other}`], options())
+    assert.equal(check.error, undefined, check.output)
+    assert.match((await taskError(project, 'migrate:check', [], { schemaFile: join(project.dir, 'nowhere.sql') })).message, /exit code 15/)
   })
 
   it('is written for the gulpfile database only, not for one given with --db', async () => {

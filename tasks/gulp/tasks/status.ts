@@ -3,7 +3,9 @@ import { MigrateError } from '../../errors'
 import { checkStatus, migrationStatus } from '../../status'
 import type { TaskContext } from '../context'
 import { renderStatus } from '../render'
-import { info } from '../report'
+import { describeProblem } from '../../problem-messages'
+import { info, warn } from '../report'
+import { cliWording } from '../wording'
 
 export async function statusTask(ctx: TaskContext): Promise<void> {
   await ctx.withExistingDatabase((db) => {
@@ -15,7 +17,11 @@ export async function statusTask(ctx: TaskContext): Promise<void> {
 
 export async function checkTask(ctx: TaskContext): Promise<void> {
   await ctx.withExistingDatabase((db) => {
-    const verdict = checkStatus(migrationStatus(db, { ...ctx.paths, table: ctx.table, schemaFile: ctx.paths.schemaFile }))
+    const report = migrationStatus(db, { ...ctx.paths, table: ctx.table, schemaFile: ctx.schemaFile })
+    const verdict = checkStatus(report)
+    // Not the tool's file: not compared, and not a failure; said so that nobody takes it for checked.
+    if (report.schemaFileState === 'foreign' && ctx.schemaFile && !ctx.flags.json)
+      warn(describeProblem({ kind: 'schema-file-foreign', file: ctx.label(ctx.schemaFile) }, cliWording()))
     if (ctx.flags.json) ctx.printJson({ database: ctx.databaseLabel, ...verdict })
     if (verdict.problems.length === 0) {
       if (!ctx.flags.json) info(`Migrations are up to date (${ctx.databaseLabel})`)
