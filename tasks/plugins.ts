@@ -23,7 +23,7 @@ import PluginError from 'plugin-error'
 import type { Transform } from 'streamx'
 import type Vinyl from 'vinyl'
 import { migrationChecksum } from './core/checksum'
-import { isCompiledMigrationFile, migrationId } from './core/migration-name'
+import { isCompiledMigrationFile, isSourceMigrationFile, migrationId } from './core/migration-name'
 import { compileVinyl, type CompilerChoice } from './io/compile'
 import { openDatabase } from './io/database'
 import { listCompiledMigrations } from './io/migration-files'
@@ -59,9 +59,9 @@ export interface CompilePluginOptions extends CompilerChoice {
 }
 
 /**
- * TypeScript migration sources in, type-checked CommonJS `.js` out. Any type or syntax error fails the stream
- * with every diagnostic as `file:line:col - error TSnnnn: message`, and nothing is emitted. Files that are
- * not TypeScript pass through unchanged.
+ * TypeScript migration sources (and `NNN_name.sql` migrations) in, type-checked CommonJS `.js` out. Any type or
+ * syntax error fails the stream with every diagnostic as `file:line:col - error TSnnnn: message` (`error SQL:` for
+ * a `.sql` file), and nothing is emitted. Other files pass through unchanged.
  *
  * @example
  * ```ts
@@ -74,7 +74,8 @@ export function compile(options: CompilePluginOptions = {}): Transform {
     transform(file: Vinyl, callback: Done<Vinyl>) {
       const streamError = rejectStreams(file)
       if (streamError) return callback(streamError)
-      if (file.isNull() || !file.path.endsWith('.ts') || file.path.endsWith('.d.ts')) return callback(null, file)
+      const sql = file.path.endsWith('.sql') && isSourceMigrationFile(file.basename)
+      if (file.isNull() || !(sql || file.path.endsWith('.ts')) || file.path.endsWith('.d.ts')) return callback(null, file)
       sources.push(file)
       callback(null)
     },

@@ -8,6 +8,7 @@ import type { Database } from 'better-sqlite3'
 import { performance } from 'node:perf_hooks'
 import { planMigrations } from './core/plan'
 import { describeThrown } from './errors'
+import { describeSqlNotes } from './io/sql-source'
 import { compileMigrations, writeCommonJsMarker, type CompilerChoice } from './io/compile'
 import { openDatabase } from './io/database'
 import { Ledger } from './io/ledger'
@@ -58,7 +59,7 @@ export class WatchSession {
       writeCommonJsMarker(this.options.distDir)
       if (compiled.compiled.length > 0) log.info(`Compiled ${compiled.compiled.join(', ')} (${ms(t0)})`)
       if (compiled.removed.length > 0) log.info(`Removed the compiled output of deleted ${compiled.removed.join(', ')}`)
-      for (const { file, note } of compiled.notes) log.info(`${file}: ${note}`)
+      for (const line of describeSqlNotes(compiled.notes)) log.info(line)
       for (const line of compiled.stray) log.warn(line)
     } catch (error) {
       log.error(`${describeThrown(error)}\nNothing was applied; fix it and save again.`)

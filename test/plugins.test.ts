@@ -107,10 +107,10 @@ describe('gulp plugins', function () {
   }
 
   /** The README's pipeline: src → compile → commonjsMarker → dest → apply. */
-  const readmePipeline = (options: Omit<ApplyPluginOptions, 'database'>) =>
+  const readmePipeline = (options: Omit<ApplyPluginOptions, 'database'>, glob = '*.ts') =>
     new Promise<void>((resolve, reject) => {
       gulp
-        .src(join(project.migrationsDir, '*.ts'))
+        .src(join(project.migrationsDir, glob))
         .pipe(compile({ tsconfig: join(project.migrationsDir, 'tsconfig.json') }))
         .pipe(commonjsMarker())
         .pipe(gulp.dest(project.distDir))
@@ -136,6 +136,16 @@ describe('gulp plugins', function () {
     assert.match(db.prepare('SELECT checksum FROM migrations WHERE id = 1').pluck().get() as string, /^[0-9a-f]{64}$/)
     db.close()
     assert.match(readFileSync(join(project.distDir, '001_users.js'), 'utf8'), /CREATE TABLE users/)
+  })
+
+  it('compiles .sql migrations in the same stream: applied in order with the .ts ones, recorded with their checksum', async () => {
+    project.migration('001_users.ts', 'CREATE TABLE users (id INTEGER PRIMARY KEY)')
+    project.write('002_tags.sql', 'BEGIN;\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\nCOMMIT;\n')
+    await readmePipeline({}, '*.{ts,sql}')
+    const db = new Database(project.dbPath, { readonly: true })
+    assert.deepEqual(db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all(), ['001_users.ts', '002_tags.sql'])
+    assert.match(db.prepare(`SELECT checksum FROM migrations WHERE name = '002_tags.sql'`).pluck().get() as string, /^[0-9a-f]{64}$/)
+    db.close()
   })
 
   it('applies without onResult too, as in the README (the result was only computed when someone listened)', async () => {

@@ -84,6 +84,17 @@ function tokenAt(sql: string, at: number): [Token['kind'] | 'space', number] {
   return word !== -1 ? ['word', word] : ['punct', matchEnd(PUNCT, sql, at)]
 }
 
+/** The `--` comments of `sql` (never text inside a string or a block comment), without their line end. */
+export function lineComments(sql: string): Array<{ readonly start: number; readonly end: number; readonly text: string }> {
+  const comments = []
+  for (let at = 0; at < sql.length;) {
+    const [, end] = tokenAt(sql, at)
+    if (sql.startsWith('--', at)) comments.push({ start: at, end, text: sql.slice(at, end).replace(/\r?\n$/, '') })
+    at = end
+  }
+  return comments
+}
+
 /** The tokens of `sql`, without spaces and comments. */
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = []
@@ -167,7 +178,7 @@ export function statementKind(statement: readonly Token[]): StatementKind {
   if (isKeyword(first, 'BEGIN', 'COMMIT', 'END')) return 'transaction-control'
   // ROLLBACK [TRANSACTION [name]] TO [SAVEPOINT] name: TO is reserved, so a bare TO is never a name.
   if (isKeyword(first, 'ROLLBACK')) return statement.some((token) => isKeyword(token, 'TO')) ? 'other' : 'transaction-control'
-  if (isKeyword(first, 'VACUUM')) return 'needs-no-transaction'
+  if (isKeyword(first, 'VACUUM', 'ATTACH', 'DETACH')) return 'needs-no-transaction'
   if (isKeyword(first, 'PRAGMA')) return classifyPragma(rest)
   return 'other'
 }

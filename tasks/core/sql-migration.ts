@@ -12,7 +12,7 @@
  * - What cannot be honoured inside a transaction (VACUUM, a COMMIT without its BEGIN, ROLLBACK, a journal_mode
  *   change) is a problem with its line, so every one in every file is reported before anything runs.
  */
-import { splitStatements, statementKind, tokenize, type Token } from './sql-guard'
+import { lineComments, splitStatements, statementKind, tokenize, type Token } from './sql-guard'
 
 export interface SqlStatement {
   /** 1-based line of the statement's first token in the file. */
@@ -43,6 +43,14 @@ export interface SqlMigration {
   readonly problems: readonly SqlMigrationProblem[]
 }
 
+/** What is said, once per compile, of the files translated; the same words for every file, so they group. */
+export const SQL_NOTES = {
+  wrapper: "its BEGIN … COMMIT is replaced by the runner's transaction",
+  foreignKeysOff:
+    "its PRAGMA foreign_keys = OFF makes it a foreignKeys = false migration: foreign keys are off around the runner's transaction and checked with PRAGMA foreign_key_check before it commits",
+  foreignKeysOn: 'its PRAGMA foreign_keys = ON is dropped: foreign keys are already on in every migration',
+} as const
+
 interface Marker {
   readonly direction: 'up' | 'down'
   readonly line: number
@@ -52,8 +60,63 @@ interface Marker {
   readonly options: ReadonlyMap<string, string>
 }
 
-const MARKER = /^--\s*migrate:(up|down)\b(.*)$/gm
 const KNOWN_OPTIONS: Record<string, readonly string[]> = { transaction: ['true', 'false'], unsafe: ['true', 'false'] }
+
+/** dbmate's `-- migrate:up`, goose's `-- +goose Up`, sql-migrate's `-- +migrate Up`; any case, any spacing. */
+const MARKER = /^--\s*(?:migrate\s*:\s*|\+(?:goose|migrate)\s+)(up|down)\b(.*)$/i
+/** goose's and sql-migrate's other annotations: no transaction, and statement brackets (our splitter needs none). */
+const ANNOTATION = /^--\s*\+(?:goose|migrate)\s+(no\s*transaction|statement\s*(?:begin|end))\s*$/i
+/** Anything that looks like a marker of some tool but is neither: refused, never read as SQL of the wrong section. */
+const LOOKS_LIKE_MARKER = /^--\s*\+?\s*(?:migrate|goose)\b/i
+
+interface Markers {
+  readonly markers: readonly Marker[]
+  /** goose's `-- +goose NO TRANSACTION`, sql-migrate's `notransaction`. */
+  readonly noTransaction: boolean
+}
+
+function readOptions(words: string, direction: 'up' | 'down', line: number, problems: SqlMigrationProblem[]): Map<string, string> {
+  const options = new Map<string, string>()
+  for (const word of words.trim().split(/\s+/).filter(Boolean)) {
+    const [key, value] = word.toLowerCase() === 'notransaction' ? ['transaction', 'false'] : word.split(':')
+    if (!(key in KNOWN_OPTIONS) || !KNOWN_OPTIONS[key].includes(value))
+      problems.push({ line, message: `unknown option "${word}" after the ${direction} marker (known: transaction:false, unsafe:true)` })
+    else if (direction === 'down')
+      problems.push({ line, message: `"${word}" goes after -- migrate:up: the options apply to the whole migration, up and down` })
+    else options.set(key, value)
+  }
+  return options
+}
+
+function findMarkers(text: string, lineOf: (offset: number) => number, problems: SqlMigrationProblem[]): Markers {
+  const markers: Marker[] = []
+  let noTransaction = false
+  for (const comment of lineComments(text)) {
+    const line = lineOf(comment.start)
+    const match = MARKER.exec(comment.text)
+    const annotation = ANNOTATION.exec(comment.text)
+    if (!match && !annotation) {
+      if (LOOKS_LIKE_MARKER.test(comment.text))
+        problems.push({ line, message: `"${comment.text.trim()}" is not a marker this tool reads: write -- migrate:up or -- migrate:down` })
+      continue
+    }
+    const lineStart = text.lastIndexOf('\n', comment.start - 1) + 1
+    if (text.slice(lineStart, comment.start).trim() !== '') {
+      problems.push({ line, message: `"${comment.text.trim()}" must be on a line of its own` })
+      continue
+    }
+    if (annotation) {
+      noTransaction ||= /^no/i.test(annotation[1])
+      continue
+    }
+    const direction = (match as RegExpExecArray)[1].toLowerCase() as 'up' | 'down'
+    const options = readOptions((match as RegExpExecArray)[2], direction, line, problems)
+    if (markers.some((m) => m.direction === direction))
+      problems.push({ line, message: `a second ${direction} section; a file has one of each` })
+    markers.push({ direction, line, markerStart: comment.start, bodyStart: comment.end, options })
+  }
+  return { markers, noTransaction }
+}
 
 function lineAt(lineStarts: readonly number[], offset: number): number {
   let low = 0
@@ -64,25 +127,6 @@ function lineAt(lineStarts: readonly number[], offset: number): number {
     else high = mid - 1
   }
   return low + 1
-}
-
-function findMarkers(text: string, lineOf: (offset: number) => number, problems: SqlMigrationProblem[]): Marker[] {
-  const markers: Marker[] = []
-  for (const match of text.matchAll(MARKER)) {
-    const line = lineOf(match.index)
-    const options = new Map<string, string>()
-    for (const word of match[2].trim().split(/\s+/).filter(Boolean)) {
-      const [key, value] = word.split(':')
-      if (!(key in KNOWN_OPTIONS) || !KNOWN_OPTIONS[key].includes(value))
-        problems.push({ line, message: `unknown option "${word}" after -- migrate:${match[1]} (known: transaction:false, unsafe:true)` })
-      else options.set(key, value)
-    }
-    const direction = match[1] as 'up' | 'down'
-    if (markers.some((m) => m.direction === direction))
-      problems.push({ line, message: `a second -- migrate:${direction} section; a file has one of each` })
-    markers.push({ direction, line, markerStart: match.index, bodyStart: match.index + match[0].length, options })
-  }
-  return markers
 }
 
 const isWord = (token: Token | undefined, ...words: string[]) => token?.kind === 'word' && words.includes(token.text.toUpperCase())
@@ -104,6 +148,7 @@ interface Reader {
   readonly text: string
   readonly transactional: boolean
   readonly unsafe: boolean
+  readonly hasMarkers: boolean
   readonly lineOf: (offset: number) => number
   readonly problems: SqlMigrationProblem[]
 }
@@ -135,8 +180,12 @@ function readSection(reader: Reader, start: number, end: number): SectionReading
     if (kind === 'unsafe-pragma' && !unsafe) {
       problems.push({
         line,
-        message: 'PRAGMA writable_schema needs "unsafe:true" after -- migrate:up (see "Editing sqlite_master" in the docs)',
+        message: reader.hasMarkers
+          ? 'PRAGMA writable_schema needs "unsafe:true" after -- migrate:up (see "Editing sqlite_master" in docs/writing-migrations.md)'
+          : 'PRAGMA writable_schema needs the opt-in: make "-- migrate:up unsafe:true" the first line of the file (see "Editing sqlite_master" in docs/writing-migrations.md)',
       })
+    } else if (tokens[0].text === '.' && tokens[1]?.kind === 'word' && tokens[1].start === tokens[0].end) {
+      problems.push({ line, message: `.${tokens[1].text} is a command of the sqlite3 shell, not SQL: remove it` })
     } else if (!transactional || kind === 'other' || kind === 'unsafe-pragma') {
       statements.push({ line, sql })
     } else if (kind === 'transaction-control') {
@@ -158,15 +207,9 @@ function readSection(reader: Reader, start: number, end: number): SectionReading
   if (openBegin !== undefined)
     problems.push({ line: openBegin, message: 'BEGIN without a COMMIT after it; add the COMMIT or remove the BEGIN' })
   const notes: string[] = []
-  if (wrappers > 0)
-    notes.push(
-      `its ${wrappers === 1 ? 'BEGIN … COMMIT wrapper is' : `${wrappers} BEGIN … COMMIT blocks are`} replaced by the runner's transaction`,
-    )
-  if (foreignKeysOff)
-    notes.push(
-      "PRAGMA foreign_keys = OFF makes it a foreignKeys = false migration: foreign keys are off around the runner's transaction and checked with PRAGMA foreign_key_check before it commits",
-    )
-  else if (foreignKeysOn) notes.push('PRAGMA foreign_keys = ON is dropped: foreign keys are already on in every migration')
+  if (wrappers > 0) notes.push(SQL_NOTES.wrapper)
+  if (foreignKeysOff) notes.push(SQL_NOTES.foreignKeysOff)
+  else if (foreignKeysOn) notes.push(SQL_NOTES.foreignKeysOn)
   return { section: { statements }, foreignKeysOff, notes }
 }
 
@@ -176,7 +219,7 @@ export function parseSqlMigration(text: string): SqlMigration {
   const lineStarts = [0, ...[...source.matchAll(/\n/g)].map((m) => m.index + 1)]
   const lineOf = (offset: number) => lineAt(lineStarts, offset)
   const problems: SqlMigrationProblem[] = []
-  const markers = findMarkers(source, lineOf, problems)
+  const { markers, noTransaction } = findMarkers(source, lineOf, problems)
   const upMarker = markers.find((m) => m.direction === 'up')
   const downMarker = markers.find((m) => m.direction === 'down')
   if (markers.length > 0 && !upMarker)
@@ -186,7 +229,8 @@ export function parseSqlMigration(text: string): SqlMigration {
   if (stray) problems.push({ line: lineOf(stray.start), message: 'a statement before the first -- migrate: marker, in no section' })
   const reader: Reader = {
     text: source,
-    transactional: upMarker?.options.get('transaction') !== 'false',
+    transactional: upMarker?.options.get('transaction') !== 'false' && !noTransaction,
+    hasMarkers: markers.length > 0,
     unsafe: upMarker?.options.get('unsafe') === 'true',
     lineOf,
     problems,
@@ -196,6 +240,11 @@ export function parseSqlMigration(text: string): SqlMigration {
   const read = (marker: Marker | undefined) => (marker ? readSection(reader, marker.bodyStart, endOf(marker)) : undefined)
   const up = markers.length === 0 ? readSection(reader, 0, source.length) : read(upMarker)
   const down = read(downMarker)
+  if (up && up.section.statements.length === 0 && !problems.some((p) => p.line >= (upMarker?.line ?? 0)))
+    problems.push({
+      line: upMarker?.line ?? 1,
+      message: 'the up section has no statements: write the migration (SELECT 1; for one that does nothing on purpose), or delete the file',
+    })
   return {
     up: up?.section ?? { statements: [] },
     down: down?.section,

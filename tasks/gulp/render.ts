@@ -33,6 +33,9 @@ export function renderStatus(report: StatusReport, database: string): string[] {
   return lines
 }
 
+/** Statements shown per migration in a dry run (the JSON output has them all). */
+const DRY_RUN_STATEMENTS = 25
+
 export function renderDryRun(report: DryRunReport): string[] {
   const verb = { apply: 'apply', rollback: 'roll back', redo: 'redo' }[report.operation]
   const lines = [
@@ -44,7 +47,9 @@ export function renderDryRun(report: DryRunReport): string[] {
     lines.push(
       `${m.outcome === 'applied' || m.outcome === 'reverted' ? 'ok    ' : m.outcome.padEnd(6)} ${m.id} (${formatMs(m.durationMs)})${m.error ? `: ${m.error}` : ''}`,
     )
-    for (const sql of m.statements) lines.push(`         ${sql.replace(/\s+/g, ' ').trim()}`)
+    // A data migration of 45,000 INSERTs is not 45,000 lines: the first statements say what it does.
+    for (const sql of m.statements.slice(0, DRY_RUN_STATEMENTS)) lines.push(`         ${sql.replace(/\s+/g, ' ').trim()}`)
+    if (m.statements.length > DRY_RUN_STATEMENTS) lines.push(`         ... and ${m.statements.length - DRY_RUN_STATEMENTS} more statements`)
   }
   if (report.error) lines.push(`Dry run failed: ${report.error}`)
   lines.push(report.schemaChanges.length === 0 ? 'Schema: unchanged' : 'Schema changes:')

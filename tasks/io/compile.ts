@@ -261,17 +261,24 @@ async function compileOrCollect(engine: CompileEngine, job: CompileJob, sqlDiagn
 }
 
 /**
- * Compiles TypeScript Vinyl files (the `compile()` plugin) and returns the `.js` outputs, named like their
+ * Compiles TypeScript and `.sql` Vinyl files (the `compile()` plugin) and returns the `.js` outputs, named like their
  * sources relative to the first file's base. Throws a `MigrateError` listing every diagnostic as
  * `file:line:col - error TSnnnn: message`; nothing is returned then (`noEmitOnError`). Without `tsconfig`, the
  * built-in CommonJS settings are used.
  */
 export async function compileVinyl(files: readonly Vinyl[], tsconfig: string | undefined, choice: CompilerChoice = {}): Promise<Vinyl[]> {
   if (files.length === 0) return []
-  const { typescript, engine } = selectCompiler(choice)
   const { base, cwd } = files[0]
   const sources = files.map((file) => ({ path: file.path, contents: file.contents as Buffer }))
-  const outputs: CompiledFile[] = await engine.compile({ sources, rootDir: base, tsconfig: tsconfig && resolve(tsconfig), typescript })
+  const sql = translateSql(sources.filter((s) => s.path.endsWith('.sql')))
+  const outputs = [...sql.outputs]
+  const typescriptSources = sources.filter((s) => !s.path.endsWith('.sql'))
+  if (typescriptSources.length > 0) {
+    const { typescript, engine } = selectCompiler(choice)
+    const job = { sources: typescriptSources, rootDir: base, tsconfig: tsconfig && resolve(tsconfig), typescript }
+    outputs.push(...(await compileOrCollect(engine, job, sql.diagnostics)))
+  }
+  if (sql.diagnostics.length > 0) throw new MigrateError({ kind: 'compile-failed', diagnostics: sql.diagnostics })
   const VinylFile = require('vinyl') as typeof Vinyl // only needed when something is compiled
   return outputs.map((output) => new VinylFile({ cwd, base, path: join(base, output.relative), contents: output.contents }))
 }

@@ -4,6 +4,7 @@
  * migrations after it.
  */
 import type { Database } from 'better-sqlite3'
+import { INTERNAL_SQL } from './internal-sql'
 
 const SETTINGS = [
   'foreign_keys',
@@ -18,12 +19,24 @@ const SETTINGS = [
   'automatic_index',
 ] as const
 
+/** Settings SQLite fixes for the length of a transaction: left alone inside one (defer_foreign_keys resets at COMMIT). */
+const FIXED_IN_TRANSACTION = new Set<string>(['foreign_keys', 'defer_foreign_keys'])
+
+/**
+ * Reads the settings now; `restore()` puts back the ones that changed. Inside a transaction (after a migration
+ * of a transactional unit) it restores all but foreign_keys and defer_foreign_keys, so a `PRAGMA
+ * legacy_alter_table = ON` in one migration never changes what the next one's ALTER TABLE does.
+ */
 export function connectionState(db: Database): { restore(): void } {
-  const saved = SETTINGS.map((name) => [name, db.pragma(name, { simple: true })] as const)
+  const read = (name: string) => db.prepare(`${INTERNAL_SQL} PRAGMA ${name}`).pluck().get()
+  const saved = SETTINGS.map((name) => [name, read(name)] as const)
   return {
     restore() {
-      if (!db.open || db.inTransaction) return // foreign_keys can only change outside a transaction; the runner reports the open one
-      for (const [name, value] of saved) if (db.pragma(name, { simple: true }) !== value) db.pragma(`${name} = ${Number(value)}`)
+      if (!db.open) return
+      for (const [name, value] of saved) {
+        if (db.inTransaction && FIXED_IN_TRANSACTION.has(name)) continue
+        if (read(name) !== value) db.prepare(`${INTERNAL_SQL} PRAGMA ${name} = ${Number(value)}`).run()
+      }
     },
   }
 }

@@ -9,6 +9,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3'
 import { inspectSql } from '../core/sql-guard'
+import { INTERNAL_SQL } from './internal-sql'
 
 export interface GuardOptions {
   /** The migration exports `unsafe = true`: `PRAGMA writable_schema` is allowed. */
@@ -28,14 +29,16 @@ function check(db: Database, sql: unknown, options: GuardOptions): void {
  * before it runs when a child table with such an action has rows.
  */
 function refuseCascadingDrop(db: Database, table: string): void {
-  if (db.pragma('foreign_keys', { simple: true }) !== 1) return
+  if (db.prepare(`${INTERNAL_SQL} PRAGMA foreign_keys`).pluck().get() !== 1) return
   const children = db
     .prepare(
-      `SELECT DISTINCT m.name AS child, f.on_delete AS action FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+      `${INTERNAL_SQL} SELECT DISTINCT m.name AS child, f.on_delete AS action FROM sqlite_master m, pragma_foreign_key_list(m.name) f
        WHERE m.type = 'table' AND lower(f."table") = lower(?) AND lower(m.name) <> lower(?) AND f.on_delete IN ('CASCADE', 'SET NULL', 'SET DEFAULT')`,
     )
     .all(table, table) as Array<{ child: string; action: string }>
-  const affected = children.filter((c) => db.prepare(`SELECT 1 FROM "${c.child.replace(/"/g, '""')}" LIMIT 1`).get() !== undefined)
+  const affected = children.filter(
+    (c) => db.prepare(`${INTERNAL_SQL} SELECT 1 FROM "${c.child.replace(/"/g, '""')}" LIMIT 1`).get() !== undefined,
+  )
   if (affected.length === 0) return
   throw new Error(
     `Refused SQL: DROP TABLE ${table} would ${affected.map((c) => `${c.action === 'CASCADE' ? 'delete' : 'change'} the rows of ${c.child} (ON DELETE ${c.action})`).join(' and ')}, ` +

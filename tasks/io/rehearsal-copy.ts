@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { MigrateError } from '../errors'
 import { translateSqliteError } from './database'
 import { pidIsAlive } from './lease'
+import { isInternalSql } from './internal-sql'
 
 const PREFIX = 'gulp-sqlite-migrate-rehearsal-'
 const live = new Set<string>()
@@ -75,7 +76,7 @@ export async function withRehearsalCopy<T>(path: string, body: (copy: Database.D
       }
     }
     const statements: string[] = []
-    const copy = new Database(copyPath, { verbose: (sql) => statements.push(String(sql)) })
+    const copy = new Database(copyPath, { verbose: (sql) => (isInternalSql(String(sql)) ? undefined : statements.push(String(sql))) })
     try {
       return await body(copy, statements)
     } finally {

@@ -197,6 +197,7 @@ export class Executor {
       }
     } catch (error) {
       const durationMs = performance.now() - t0
+      if (this.db.inTransaction) this.db.exec('ROLLBACK') // its own BEGIN, open when a statement after it failed
       connection.restore()
       await this.lock.write(() => this.lock.dropLease())
       this.fail(step, direction, error, durationMs, [], { ranOutsideTransaction: true, undone: 0 })

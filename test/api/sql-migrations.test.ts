@@ -70,9 +70,9 @@ describe('api: .sql migrations', function () {
     assert.deepEqual(
       compiled.notes.map((n) => `${n.file.split('/').at(-1)}: ${n.note.split(':')[0]}`),
       [
-        "001_parent_and_child.sql: its BEGIN … COMMIT wrapper is replaced by the runner's transaction",
-        "002_rebuild_parent.sql: its BEGIN … COMMIT wrapper is replaced by the runner's transaction",
-        '002_rebuild_parent.sql: PRAGMA foreign_keys = OFF makes it a foreignKeys = false migration',
+        "001_parent_and_child.sql: its BEGIN … COMMIT is replaced by the runner's transaction",
+        "002_rebuild_parent.sql: its BEGIN … COMMIT is replaced by the runner's transaction",
+        '002_rebuild_parent.sql: its PRAGMA foreign_keys = OFF makes it a foreignKeys = false migration',
       ],
     )
     const { results } = await applyMigrations(db, listCompiledMigrations(folders()))
@@ -137,6 +137,48 @@ describe('api: .sql migrations', function () {
     const error = await rejection(apply())
     assert.equal(error.problem.kind, 'drift')
     assert.match(error.message, /001_a/)
+  })
+
+  it('puts the connection settings a migration changed back before the next one (PRAGMA legacy_alter_table)', async () => {
+    write('001_legacy.sql', 'PRAGMA legacy_alter_table = ON;\nCREATE TABLE z (id INTEGER);\n')
+    write('002_rename.sql', 'CREATE TABLE q (id INTEGER);\nCREATE VIEW v AS SELECT id FROM q;\nALTER TABLE q RENAME TO q2;\n')
+    await apply()
+    // With legacy_alter_table left on, the view would still read from q, which no longer exists.
+    assert.match(db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'v'`).pluck().get() as string, /"q2"/)
+    assert.deepEqual(db.prepare('SELECT * FROM v').all(), [])
+    assert.equal(db.pragma('legacy_alter_table', { simple: true }), 0)
+  })
+
+  it('a non-transactional file that fails inside its own BEGIN is rolled back and reported with its own error and line', async () => {
+    write('001_a.sql', 'CREATE TABLE a (x);\n')
+    write(
+      '002_outside.sql',
+      '-- migrate:up transaction:false\nCREATE TABLE before_tx (x);\nBEGIN;\nCREATE TABLE inside (x);\nINSERT INTO nosuch VALUES (1);\nCOMMIT;\n',
+    )
+    await compile()
+    const error = await applyMigrations(db, listCompiledMigrations(folders())).then(
+      () => assert.fail('applied'),
+      (e: unknown) => e as MigrationRunError,
+    )
+    assert.match(error.message, /no such table: nosuch \(002_outside\.sql, line 5\)/)
+    assert.doesNotMatch(error.message, /cannot start a transaction/)
+    assert.equal(db.inTransaction, false)
+    // Outside a transaction, what ran before its BEGIN stays (as documented); its own transaction rolled back.
+    assert.deepEqual([recordedNames(db), applicationTableNames(db)], [['001_a.sql'], ['a', 'before_tx']])
+  })
+
+  it('refuses a .sql file that is not UTF-8 text before anything runs, instead of storing its strings wrong', async () => {
+    writeFileSync(
+      join(folders().sourceDir, '001_latin1.sql'),
+      Buffer.from("CREATE TABLE t (x);\nINSERT INTO t VALUES ('caf\xe9');\n", 'latin1'),
+    )
+    writeFileSync(
+      join(folders().sourceDir, '002_utf16.sql'),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('SELECT 1;', 'utf16le')]),
+    )
+    const error = await rejection(compile())
+    assert.match(error.message, /001_latin1\.sql:1:1 - error SQL: the file is not UTF-8 text/)
+    assert.match(error.message, /002_utf16\.sql:1:1 - error SQL: the file is UTF-16 text; save it as UTF-8/)
   })
 
   it('a .sql and a .ts migration with the same id are refused as duplicates', async () => {

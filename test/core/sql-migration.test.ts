@@ -26,11 +26,59 @@ describe('core/sql-migration', () => {
     assert.deepEqual([sqlOf(reversed), sqlOf(reversed, 'down')], [['CREATE TABLE a (x)'], ['DROP TABLE a']])
   })
 
+  it("reads goose's and sql-migrate's markers too, and their no-transaction annotations", () => {
+    const goose = parseSqlMigration(
+      '-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE a (x);\n-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE a;\n',
+    )
+    assert.deepEqual([sqlOf(goose), sqlOf(goose, 'down'), goose.problems], [['CREATE TABLE a (x)'], ['DROP TABLE a'], []])
+    assert.equal(parseSqlMigration('-- +goose NO TRANSACTION\n-- +goose Up\nVACUUM;\n').transaction, false)
+    const sqlMigrate = parseSqlMigration('-- +migrate Up notransaction\nVACUUM;\n-- +migrate Down\nSELECT 1;\n')
+    assert.deepEqual([sqlMigrate.transaction, sqlOf(sqlMigrate), sqlOf(sqlMigrate, 'down')], [false, ['VACUUM'], ['SELECT 1']])
+    // dbmate's marker with another spacing or case is still that marker.
+    const loose = parseSqlMigration('  -- Migrate: Up\nCREATE TABLE a (x);\n--migrate:down\nDROP TABLE a;\n')
+    assert.deepEqual([sqlOf(loose), sqlOf(loose, 'down'), loose.problems], [['CREATE TABLE a (x)'], ['DROP TABLE a'], []])
+  })
+
+  it('never reads a down section as up: a marker it does not know, or one after a statement, is refused', () => {
+    assert.match(
+      problems('-- migrate:up\nCREATE TABLE m (x);\n-- migrate-down\nDROP TABLE m;\n').join(),
+      /^3: "-- migrate-down" is not a marker this tool reads/,
+    )
+    assert.match(problems('-- +goose Upp\nCREATE TABLE m (x);\n').join(), /^1: "-- \+goose Upp" is not a marker/)
+    assert.match(
+      problems('-- migrate:up\nCREATE TABLE m (x); -- migrate:down\nDROP TABLE m;\n').join(),
+      /^2: "-- migrate:down" must be on a line of its own/,
+    )
+  })
+
+  it('finds markers only in -- comments: never inside a block comment or a string', () => {
+    const m = parseSqlMigration("-- migrate:up\n/* notes\n-- migrate:down\n*/\nCREATE TABLE t (x TEXT DEFAULT '\n-- migrate:down\n');\n")
+    assert.deepEqual([sqlOf(m).length, m.down, m.problems], [1, undefined, []])
+  })
+
+  it('refuses an up section with no statement (an untouched template), and options after the down marker', () => {
+    assert.match(problems('-- migrate:up\n-- CREATE TABLE a (x);\n-- migrate:down\n').join(), /^1: the up section has no statements/)
+    assert.match(problems('').join(), /^1: the up section has no statements/)
+    assert.match(
+      problems('-- migrate:up\nSELECT 1;\n-- migrate:down transaction:false\nVACUUM;\n').join('|'),
+      /^3: "transaction:false" goes after -- migrate:up/,
+    )
+  })
+
+  it('refuses sqlite3 shell commands, and ATTACH inside a transaction, before anything runs', () => {
+    assert.match(problems('.bail on\nCREATE TABLE a (x);\n').join(), /^1: \.bail is a command of the sqlite3 shell, not SQL/)
+    assert.match(
+      problems("ATTACH DATABASE 'other.db' AS other;\n").join(),
+      /^1: "ATTACH DATABASE 'other\.db' AS other" cannot run inside a transaction/,
+    )
+    assert.deepEqual(problems("-- migrate:up transaction:false\nATTACH DATABASE 'other.db' AS other;\n"), [])
+  })
+
   it('refuses what it cannot place: unknown options, a second up, statements before the first marker, a down alone', () => {
     assert.deepEqual(problems('-- migrate:up transaction:maybe\nSELECT 1;\n'), [
-      '1: unknown option "transaction:maybe" after -- migrate:up (known: transaction:false, unsafe:true)',
+      '1: unknown option "transaction:maybe" after the up marker (known: transaction:false, unsafe:true)',
     ])
-    assert.match(problems('-- migrate:up\nSELECT 1;\n-- migrate:up\nSELECT 2;\n').join(), /^3: a second -- migrate:up section/)
+    assert.match(problems('-- migrate:up\nSELECT 1;\n-- migrate:up\nSELECT 2;\n').join(), /^3: a second up section/)
     assert.match(problems('CREATE TABLE a (x);\n-- migrate:up\nSELECT 1;\n').join(), /^1: a statement before the first -- migrate: marker/)
     assert.match(problems('\n-- migrate:down\nDROP TABLE a;\n').join(), /^2: a -- migrate:down section without a -- migrate:up one/)
   })
@@ -39,14 +87,14 @@ describe('core/sql-migration', () => {
     const one = parseSqlMigration('BEGIN TRANSACTION;\nCREATE TABLE a (x);\nCOMMIT;\n')
     assert.deepEqual(
       [sqlOf(one), one.notes, one.problems],
-      [['CREATE TABLE a (x)'], ["its BEGIN … COMMIT wrapper is replaced by the runner's transaction"], []],
+      [['CREATE TABLE a (x)'], ["its BEGIN … COMMIT is replaced by the runner's transaction"], []],
     )
     const two = parseSqlMigration(
       'BEGIN;\nCREATE TABLE a (x);\nCOMMIT;\nbegin deferred transaction;\nCREATE TABLE b (x);\nEND TRANSACTION;\n',
     )
     assert.deepEqual(
       [sqlOf(two), two.notes],
-      [['CREATE TABLE a (x)', 'CREATE TABLE b (x)'], ["its 2 BEGIN … COMMIT blocks are replaced by the runner's transaction"]],
+      [['CREATE TABLE a (x)', 'CREATE TABLE b (x)'], ["its BEGIN … COMMIT is replaced by the runner's transaction"]],
     )
   })
 
@@ -122,10 +170,14 @@ describe('core/sql-migration', () => {
   it('refuses PRAGMA writable_schema unless the file opts in with unsafe:true', () => {
     const edit =
       "PRAGMA writable_schema = ON;\nUPDATE sqlite_master SET sql = replace(sql, 'x', 'y') WHERE name = 'a';\nPRAGMA writable_schema = OFF;\n"
-    assert.deepEqual(problems(edit), [
-      '1: PRAGMA writable_schema needs "unsafe:true" after -- migrate:up (see "Editing sqlite_master" in the docs)',
-      '3: PRAGMA writable_schema needs "unsafe:true" after -- migrate:up (see "Editing sqlite_master" in the docs)',
-    ])
+    const found = problems(edit)
+    assert.deepEqual(
+      found.map((p) => p.split(':')[0]),
+      ['1', '3'],
+    )
+    for (const p of found)
+      assert.match(p, /PRAGMA writable_schema needs the opt-in: make "-- migrate:up unsafe:true" the first line of the file/)
+    assert.match(problems(`-- migrate:up\n${edit}`).join(), /^2: PRAGMA writable_schema needs "unsafe:true" after -- migrate:up/)
     const opted = parseSqlMigration(`-- migrate:up unsafe:true\n${edit}`)
     assert.deepEqual([opted.unsafe, sqlOf(opted).length, opted.problems], [true, 3, []])
   })
