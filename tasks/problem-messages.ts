@@ -181,16 +181,19 @@ const MESSAGES: Messages = {
     `Cannot write the compiled migrations to ${p.folder} (${p.cause}); nothing was applied. Make the folder writable by this user, or set distDir to a writable folder.`,
   'module-load-failed': (p) => `Migration ${p.file} threw while loading: ${p.cause}. Fix the module's top-level code; nothing was applied.`,
   'invalid-module': (p) => `Migration ${p.file} is not a valid migration: ${p.problems.join('; ')}. Nothing was applied.`,
-  'cannot-roll-back': (p) =>
-    `Nothing was rolled back: ${p.blockers
-      .map((b) =>
-        b.reason === 'no-down'
-          ? `${b.file} has no down`
-          : b.reason === 'no-file'
-            ? `${b.file} has no file (so no down)`
-            : `${b.file} changed after it was applied, so its down may not undo what ran (restore it, or accept it with the repair command)`,
-      )
-      .join('; ')}. Add the missing down functions, or roll back fewer migrations.`,
+  'cannot-roll-back': (p, w) => {
+    const what = (b: (typeof p.blockers)[number]) =>
+      b.reason === 'no-down'
+        ? `${b.file} has no down`
+        : b.reason === 'no-file'
+          ? `${b.file} has no file (so no down)`
+          : `${b.file} changed after it was applied, so its down may not undo what ran`
+    const advice = [
+      p.blockers.some((b) => b.reason !== 'changed') ? 'add the missing down (a down function, or a -- migrate:down section)' : '',
+      p.blockers.some((b) => b.reason === 'changed') ? `restore the changed file, or accept it with ${w.command('repair')}` : '',
+    ].filter(Boolean)
+    return `Nothing was rolled back: ${p.blockers.map(what).join('; ')}. To roll back, ${advice.join(', and ')}; or roll back fewer migrations.`
+  },
   'atomic-needs-transaction': (p, w) =>
     `${w.option('transactionMode', 'atomic')} runs every migration in one transaction, but ${p.file} must run outside one (transaction = false). Run it separately without it.`,
   'cannot-redo': (p, w) =>

@@ -32,6 +32,8 @@ export function suggestMigrationName(file: string): string | undefined {
   if (pair) return `${pair[1]}.sql`
   const flyway = /^V(\d+)(?:[._]\d+)*__(.+)\.sql$/i.exec(file)
   if (flyway) return `${pad(flyway[1])}_${flyway[2]}.sql`
+  const wrongCase = /^(\d{3,}_.+)\.(sql|ts)$/i.exec(file)
+  if (wrongCase) return `${wrongCase[1]}.${wrongCase[2].toLowerCase()}`
   const javascript = /^(\d{3,}_.+)\.(?:[cm]?js|[cm]ts)$/.exec(file)
   if (javascript) return `${javascript[1]}.ts`
   const numbered = /^(\d+)[-_.\s]+([^-_.\s].*)\.(ts|sql)$/.exec(file)

@@ -33,7 +33,8 @@ export function renderSchema(objects: readonly SchemaObject[], lastMigration: st
     `-- Last applied migration: ${lastMigration ?? 'none'}`,
     '',
   ]
-  for (const object of sortSchema(objects)) lines.push(`${object.sql.trim().replace(/;?$/, ';')}`, '')
+  // Line ends as stored (a CRLF .sql file keeps its CRLF in sqlite_master) become \n: the file is compared after reading it that way.
+  for (const object of sortSchema(objects)) lines.push(`${object.sql.replace(/\r\n?/g, '\n').trim().replace(/;?$/, ';')}`, '')
   return lines.join('\n')
 }
 

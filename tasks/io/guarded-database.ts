@@ -42,7 +42,7 @@ function refuseCascadingDrop(db: Database, table: string): void {
   if (affected.length === 0) return
   throw new Error(
     `Refused SQL: DROP TABLE ${table} would ${affected.map((c) => `${c.action === 'CASCADE' ? 'delete' : 'change'} the rows of ${c.child} (ON DELETE ${c.action})`).join(' and ')}, ` +
-      'because foreign keys are on inside the transaction. To rebuild the table, export `const foreignKeys = false` from the migration: the runner turns them off before its transaction and checks PRAGMA foreign_key_check before committing',
+      'because foreign keys are on inside the transaction. To rebuild the table, export `const foreignKeys = false` from the migration (in a .sql file, put PRAGMA foreign_keys = OFF; before it): the runner turns them off before its transaction and checks PRAGMA foreign_key_check before committing',
   )
 }
 

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { applyMigrations, writeSchemaSnapshot } from '../../tasks/index'
 import { MigrateError } from '../../tasks/errors'
+import { schemaFileState } from '../../tasks/io/schema'
 import { describeProblem } from '../../tasks/problem-messages'
 import { CompiledFolder } from '../helpers/compiled'
 
@@ -44,6 +45,23 @@ describe('writeSchemaSnapshot', () => {
       assert.match(readFileSync(file, 'utf8'), /CREATE TABLE b/)
     } finally {
       db.close()
+    }
+  })
+})
+
+describe('schema.sql and CRLF', () => {
+  it('a table created from CRLF text is current right after it is written (it was always "stale" before)', async () => {
+    const folder = new CompiledFolder().sql('001_crlf', 'CREATE TABLE crlf (\r\n  id INTEGER\r\n)')
+    try {
+      const db = folder.open()
+      await applyMigrations(db, folder.list())
+      const file = join(folder.sourceDir, 'schema.sql')
+      writeSchemaSnapshot(db, file)
+      assert.doesNotMatch(readFileSync(file, 'utf8'), /\r/)
+      assert.equal(schemaFileState(db, 'migrations', file, '001_crlf'), 'current')
+      db.close()
+    } finally {
+      folder.remove()
     }
   })
 })

@@ -16,6 +16,7 @@ describe('core/folder-contents', () => {
       ['1_init.sql', '001_init.sql'],
       ['42-answer.ts', '042_answer.ts'],
       ['0001.init.sql', '0001_init.sql'],
+      ['001_init.SQL', '001_init.sql'],
       ['init.sql', undefined],
       ['helpers.ts', undefined],
     ] as const) {
