@@ -8,9 +8,9 @@
 import { strict as assert } from 'node:assert'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { REPO, run } from '../helpers/project'
+import { REPO, run, type GulpRun } from '../helpers/project'
 import { blockAfter, codeBlocks, shellCommands, theBlock, type CodeBlock } from '../helpers/markdown'
 
 const README = codeBlocks(join(REPO, 'README.md'))
@@ -58,6 +58,20 @@ export const up: Migration['up'] = (db) => {
 }
 `
 
+/**
+ * docs/writing-migrations.md's migrations, in its order, after the set-up of its rebuild example. Two of them are
+ * fragments that leave out the first one's import; it is added, nothing else.
+ */
+const DOC_MIGRATIONS = [REBUILD_SETUP, ...MIGRATION_EXAMPLES.map((b) => b.code)].map((code, index) => ({
+  file: `${String(index + 1).padStart(3, '0')}_${index === 0 ? 'parent_and_child' : `writing_migrations_example_${index}`}.ts`,
+  code:
+    /import type \{ Migration \}/.test(code) || !code.includes('Migration[')
+      ? code
+      : `import type { Migration } from 'gulp-sqlite-migrate'\n${code}`,
+}))
+/** Its users example, a whole migration with a `down` and one row: the one migration of the projects that are not the README's. */
+const USERS = DOC_MIGRATIONS.find((m) => m.code.includes('CREATE TABLE users') && m.code.includes('export const down'))
+
 /** Appended to docs/api.md's test-helper example, which has hooks but no test: prints what `db` holds. */
 const HELPER_PROBE = `
 it('gets a migrated database', () => {
@@ -83,8 +97,73 @@ describe('consumer project (npm pack → npm install), running the docs’ code 
   let home: string
   let consumer: string
   let tarball: string
-  /** The migration the README's `migration:new` created and the test filled in (creates `notes`). */
-  let notes: string
+  /** Runs of the examples outside the README's project, started when the install is done (see `startTheOthers`). */
+  const started: Record<string, Promise<GulpRun>> = {}
+
+  /** `npx gulp ...` runs node_modules/.bin/gulp; so does this, without npx's half second of start-up. */
+  const gulp = (cwd: string, ...args: string[]) => run(join(consumer, 'node_modules', '.bin', 'gulp'), ['--no-color', ...args], { cwd })
+  const at = (...path: string[]) => join(consumer, ...path)
+  const esm = (gulpfile: string) => `esm-${gulpfile.replace('.', '-')}`
+  const GULPFILES = ['gulpfile.mjs', 'gulpfile.js']
+
+  /** A folder of the installed project with its own package.json and migrations: node finds the packages one level up. */
+  function folder(name: string, manifest: object, migrations: ReadonlyArray<{ file: string; code: string }>): string {
+    const dir = at(name)
+    mkdirSync(join(dir, README_PATHS.migrationsDir), { recursive: true })
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest))
+    for (const { file, code } of migrations) writeFileSync(join(dir, README_PATHS.migrationsDir, file), code)
+    return dir
+  }
+
+  /**
+   * docs/api.md's examples and the ESM gulpfiles, each in its own folder, start side by side with the README's commands
+   * (those run one after another, so a core is free): each test below waits for its own run and checks what it did.
+   */
+  function startTheOthers(): void {
+    assert.ok(USERS, 'docs/writing-migrations.md has its users example (CREATE TABLE users, with a down)')
+    // A CommonJS folder: migrateDatabase() first, then the test helper under mocha (after it, so that the two never compile at once).
+    const api = folder('api', { type: 'commonjs' }, [DOC_MIGRATIONS[0], USERS])
+    writeFileSync(join(api, 'migrate-database.ts'), MIGRATE_DATABASE.code)
+    writeFileSync(join(api, 'migrated-database.test.ts'), TEST_HELPER.code + HELPER_PROBE)
+    const script = `require('./migrate-database.ts').migrateDatabase().then((r) => console.log(JSON.stringify(r)))`
+    started.migrateDatabase = run(process.execPath, ['-r', 'sucrase/register/ts', '-e', script], { cwd: api })
+    const mocha = [join(REPO, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '--no-package']
+    const spec = ['--require', 'sucrase/register/ts', '--extension', 'ts', 'migrated-database.test.ts']
+    started.createMigratedDatabase = started.migrateDatabase.then(() => run(process.execPath, [...mocha, ...spec], { cwd: api }))
+
+    // The pipeline's gulpfile in a folder of the ESM project (no package.json of its own: "type": "module" from above).
+    const plugins = at('plugins')
+    mkdirSync(join(plugins, README_PATHS.migrationsDir), { recursive: true })
+    writeFileSync(join(plugins, README_PATHS.migrationsDir, USERS.file), USERS.code)
+    writeFileSync(join(plugins, 'gulpfile.ts'), PIPELINE.code)
+    started.pipeline = gulp(plugins, 'migrateDb')
+
+    // docs/api.md says its examples type-check with `tsc --strict`: the project's own TypeScript checks them, and the README's gulpfile.
+    const compilerOptions = {
+      target: 'ES2022',
+      module: 'commonjs',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      esModuleInterop: true,
+      types: ['mocha'],
+      typeRoots: [at('node_modules', '@types'), join(REPO, 'node_modules', '@types')],
+    }
+    const files = ['gulpfile.ts', 'api/migrate-database.ts', 'api/migrated-database.test.ts', 'plugins/gulpfile.ts']
+    writeFileSync(at('tsconfig.docs.json'), JSON.stringify({ compilerOptions, files }))
+    const tsc = at('node_modules', 'typescript', 'bin', 'tsc')
+    started.typecheck = run(process.execPath, [tsc, '-p', 'tsconfig.docs.json', '--pretty', 'false'], { cwd: consumer })
+
+    // The README's gulpfile has no types: as it is, it is an ESM gulpfile.mjs, or a gulpfile.js in a "type": "module" package.
+    // Their migrations are the CommonJS folder's, compiled by migrateDatabase() (so nothing compiles again: these are about the gulpfile).
+    for (const gulpfile of GULPFILES) {
+      writeFileSync(join(folder(esm(gulpfile), { type: 'module' }, []), gulpfile), GULPFILE.code)
+      started[gulpfile] = started.migrateDatabase.then(() => {
+        cpSync(join(api, 'db'), at(esm(gulpfile), 'db'), { recursive: true })
+        return gulp(at(esm(gulpfile)), 'migrate')
+      })
+    }
+  }
 
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'gulp-sqlite-migrate-consumer-'))
@@ -94,11 +173,11 @@ describe('consumer project (npm pack → npm install), running the docs’ code 
     consumer = join(home, 'app')
     cpSync(join(REPO, 'test', 'fixtures', 'consumer'), consumer, { recursive: true })
     // The README's set-up in its harder case: a "type": "module" package.
-    assert.equal((JSON.parse(readFileSync(join(consumer, 'package.json'), 'utf8')) as { type?: string }).type, 'module')
+    assert.equal((JSON.parse(readFileSync(at('package.json'), 'utf8')) as { type?: string }).type, 'module')
     // better-sqlite3 compiles SQLite from source on install (most of `npm ci`'s one to two minutes); reuse the build this checkout already has.
     // (npm then keeps it, and does not install its run-time dependencies either, so those come along.)
     for (const pkg of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
-      cpSync(join(REPO, 'node_modules', pkg), join(consumer, 'node_modules', pkg), { recursive: true })
+      cpSync(join(REPO, 'node_modules', pkg), at('node_modules', pkg), { recursive: true })
     }
     // What the README's `npm install` lines name, at pinned versions.
     const names = shellCommands(INSTALL)
@@ -109,15 +188,16 @@ describe('consumer project (npm pack → npm install), running the docs’ code 
     const specs = names.filter((name) => PINS[name]).map((name) => `${name}@${PINS[name]}`)
     const installed = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, ...specs], { cwd: consumer })
     assert.equal(installed.code, 0, installed.output)
-    for (const name of names) assert.ok(existsSync(join(consumer, 'node_modules', name, 'package.json')), `${name} is installed`)
+    for (const name of names) assert.ok(existsSync(at('node_modules', name, 'package.json')), `${name} is installed`)
     // The README's loader config and gulpfile, verbatim.
-    writeFileSync(join(consumer, '.gulp.cjs'), LOADER_CONFIG.code)
-    writeFileSync(join(consumer, 'gulpfile.ts'), GULPFILE.code)
+    writeFileSync(at('.gulp.cjs'), LOADER_CONFIG.code)
+    writeFileSync(at('gulpfile.ts'), GULPFILE.code)
+    startTheOthers()
   })
-  after(() => rmSync(home, { recursive: true, force: true }))
-
-  /** `npx gulp ...` runs node_modules/.bin/gulp; so does this, without npx's half second of start-up. */
-  const gulp = (cwd: string, ...args: string[]) => run(join(consumer, 'node_modules', '.bin', 'gulp'), ['--no-color', ...args], { cwd })
+  after(async () => {
+    await Promise.all(Object.values(started))
+    rmSync(home, { recursive: true, force: true })
+  })
 
   it('packs exactly what a user needs: compiled JS, declarations, README, CHANGELOG, LICENSE', async () => {
     const listing = await run('tar', ['-tzf', tarball], { cwd: home })
@@ -152,17 +232,11 @@ describe('consumer project (npm pack → npm install), running the docs’ code 
       `${COMMANDS.file}:${COMMANDS.line}`,
     )
     const [create, migrate, status] = commands.map((command) => () => gulp(consumer, ...command.slice(2)))
-    const migrations = join(consumer, README_PATHS.migrationsDir)
-
-    // docs/writing-migrations.md's migrations, in its order, before the README's: they ride along in the same compile.
-    // Two of them are fragments that leave out the first one's import; it is added, nothing else.
+    const migrations = at(README_PATHS.migrationsDir)
+    // docs/writing-migrations.md's migrations go first: they ride along in the same compile.
     assert.ok(MIGRATION_EXAMPLES.length >= 3, 'docs/writing-migrations.md has its three migration examples')
-    const examples = [REBUILD_SETUP, ...MIGRATION_EXAMPLES.map((b) => b.code)].map((code, index) => {
-      const file = `${String(index + 1).padStart(3, '0')}_${index === 0 ? 'parent_and_child' : `writing_migrations_example_${index}`}.ts`
-      const imported = /import type \{ Migration \}/.test(code) || !code.includes('Migration[')
-      writeFileSync(join(migrations, file), imported ? code : `import type { Migration } from 'gulp-sqlite-migrate'\n${code}`)
-      return file
-    })
+    for (const { file, code } of DOC_MIGRATIONS) writeFileSync(join(migrations, file), code)
+    const examples = DOC_MIGRATIONS.map((m) => m.file)
 
     const created = await create()
     assert.equal(created.code, 0, created.output)
@@ -172,24 +246,22 @@ describe('consumer project (npm pack → npm install), running the docs’ code 
     const name = /--name=(\w+)/.exec(COMMANDS.code)?.[1] as string
     const [file] = readdirSync(migrations).filter((f) => f.endsWith(`_${name}.ts`))
     assert.ok(file, created.output)
-    notes = join(migrations, file)
+    const path = join(migrations, file)
     writeFileSync(
-      notes,
-      readFileSync(notes, 'utf8')
-        .replace(
-          "export const up: Migration['up'] = (db) => {",
-          "export const up: Migration['up'] = (db) => {\n  db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)')",
-        )
-        .replace("  // db.exec('DROP TABLE example')", "  db.exec('DROP TABLE notes')"),
+      path,
+      readFileSync(path, 'utf8').replace(
+        "export const up: Migration['up'] = (db) => {",
+        "export const up: Migration['up'] = (db) => {\n  db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)')",
+      ),
     )
 
     const migrated = await migrate()
     assert.equal(migrated.code, 0, migrated.output)
-    const database = join(consumer, README_PATHS.database)
+    const database = at(README_PATHS.database)
     assert.match(migrated.output, new RegExp(`Applied ${examples.length + 1} migrations in \\d+ ms \\(${README_PATHS.database}\\)`))
     assert.deepEqual(recorded(database), [...examples, file])
     assert.deepEqual(columns(database, 'notes'), ['id', 'body'])
-    // writing-migrations.md: the first example's row; the rebuild added `kind` and the cascading child row survived it.
+    // writing-migrations.md: the users example's row; the rebuild added `kind`, and the cascading child row survived it.
     assert.deepEqual(
       read(database, (db) => db.prepare('SELECT email FROM users').pluck().all()),
       ['admin@example.com'],
@@ -205,133 +277,55 @@ describe('consumer project (npm pack → npm install), running the docs’ code 
     for (const id of [...examples, file]) assert.match(listed.output, new RegExp(`${id.replace('.ts', '')}\\s+applied`))
   })
 
-  /**
-   * The other examples, each in a folder of the installed project: they start side by side (a CPU each is more than this
-   * machine has, but most of each is process start-up), and each test below waits for its own and checks what it did.
-   */
-  describe('docs/api.md’s examples and ESM gulpfiles, run side by side', () => {
-    type Ran = ReturnType<typeof run>
-    const started: Record<string, Ran> = {}
-    let ids: string[]
-    let api: string
-    let plugins: string
-    const esm = (gulpfile: string) => join(consumer, `esm-${gulpfile.replace('.', '-')}`)
+  describe('docs/api.md’s examples and ESM gulpfiles, each in a folder of the installed project', () => {
+    const ids = () => [DOC_MIGRATIONS[0].file, (USERS as { file: string }).file]
 
-    before(() => {
-      assert.ok(notes, 'the README test ran first and left its compiled migrations')
-      ids = recorded(join(consumer, README_PATHS.database)).map((id) => id.replace('.ts', ''))
-      // A CommonJS folder with a copy of the README project's migrations, compiled already (so nothing compiles again).
-      api = join(consumer, 'api')
-      mkdirSync(api)
-      writeFileSync(join(api, 'package.json'), JSON.stringify({ type: 'commonjs' }))
-      cpSync(join(consumer, 'db'), join(api, 'db'), { recursive: true })
-      writeFileSync(join(api, 'migrate-database.ts'), MIGRATE_DATABASE.code)
-      writeFileSync(join(api, 'migrated-database.test.ts'), TEST_HELPER.code + HELPER_PROBE)
-      started.migrateDatabase = run(
-        process.execPath,
-        [
-          '-r',
-          'sucrase/register/ts',
-          '-e',
-          `require('./migrate-database.ts').migrateDatabase().then((r) => console.log(JSON.stringify(r)))`,
-        ],
-        { cwd: api },
-      )
-      // Then the test helper, under mocha, in the same folder (after it, so that the two never compile at once).
-      const mocha = join(REPO, 'node_modules', 'mocha', 'bin', 'mocha.js')
-      const mochaArgs = [
-        '--no-config',
-        '--no-package',
-        '--require',
-        'sucrase/register/ts',
-        '--extension',
-        'ts',
-        'migrated-database.test.ts',
-      ]
-      started.createMigratedDatabase = started.migrateDatabase.then(() => run(process.execPath, [mocha, ...mochaArgs], { cwd: api }))
-
-      // The pipeline's gulpfile in a folder of the ESM project, on one migration: compile() compiles whatever it is given.
-      plugins = join(consumer, 'plugins')
-      mkdirSync(join(plugins, 'db', 'migrations'), { recursive: true })
-      cpSync(notes, join(plugins, 'db', 'migrations', basename(notes)))
-      writeFileSync(join(plugins, 'gulpfile.ts'), PIPELINE.code)
-      started.pipeline = gulp(plugins, 'migrateDb')
-
-      // docs/api.md says its examples type-check with `tsc --strict`: the project's own TypeScript checks them, and the README's gulpfile.
-      writeFileSync(
-        join(consumer, 'tsconfig.docs.json'),
-        JSON.stringify({
-          compilerOptions: {
-            target: 'ES2022',
-            module: 'commonjs',
-            strict: true,
-            noEmit: true,
-            skipLibCheck: true,
-            esModuleInterop: true,
-            types: ['mocha'],
-            typeRoots: [join(consumer, 'node_modules', '@types'), join(REPO, 'node_modules', '@types')],
-          },
-          files: ['gulpfile.ts', 'api/migrate-database.ts', 'api/migrated-database.test.ts', 'plugins/gulpfile.ts'],
-        }),
-      )
-      const tsc = join(consumer, 'node_modules', 'typescript', 'bin', 'tsc')
-      started.typecheck = run(process.execPath, [tsc, '-p', 'tsconfig.docs.json', '--pretty', 'false'], { cwd: consumer })
-
-      // The README's gulpfile has no types: as it is, it is an ESM gulpfile.mjs, or gulpfile.js in a "type": "module" package.
-      for (const gulpfile of ['gulpfile.mjs', 'gulpfile.js']) {
-        const dir = esm(gulpfile)
-        mkdirSync(join(dir, README_PATHS.migrationsDir), { recursive: true })
-        writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }))
-        writeFileSync(join(dir, gulpfile), GULPFILE.code)
-        cpSync(notes, join(dir, README_PATHS.migrationsDir, basename(notes)))
-        started[gulpfile] = gulp(dir, 'migrate')
-      }
-    })
-    after(() => Promise.all(Object.values(started)))
-
-    it('migrateDatabase(), run in a CommonJS folder: applies every migration, redoes the newest, rolls it back', async () => {
+    it('migrateDatabase(), in a CommonJS folder: compiles, applies both migrations, redoes the newest, rolls it back', async () => {
       const applied = await started.migrateDatabase
       assert.equal(applied.code, 0, applied.output)
       const { results, report } = JSON.parse(applied.stdout.trim().split('\n').at(-1) as string) as {
         results: Array<{ id: string; outcome: string }>
         report: { migrations: Array<{ id: string; state: string }> }
       }
+      const [first, newest] = ids().map((file) => file.replace('.ts', ''))
       assert.deepEqual(
         results.map((r) => [r.id, r.outcome]),
-        ids.map((id) => [id, 'applied']),
+        [
+          [first, 'applied'],
+          [newest, 'applied'],
+        ],
       )
       assert.deepEqual(
         report.migrations.map((m) => [m.id, m.state]),
-        ids.map((id, i) => [id, i === ids.length - 1 ? 'pending' : 'applied']),
+        [
+          [first, 'applied'],
+          [newest, 'pending'],
+        ],
       )
-      const database = join(api, 'var', 'app.sqlite3')
-      assert.deepEqual(
-        recorded(database),
-        ids.slice(0, -1).map((id) => `${id}.ts`),
-      )
-      assert.deepEqual(columns(database, 'notes'), [], 'rolled back')
-      assert.deepEqual(columns(database, 'users'), ['id', 'email'])
+      const database = at('api', 'var', 'app.sqlite3')
+      assert.deepEqual(recorded(database), [ids()[0]])
+      assert.deepEqual(columns(database, 'parent'), ['id', 'name'])
+      assert.deepEqual(columns(database, 'users'), [], 'rolled back')
     })
 
     it('createMigratedDatabase() in mocha hooks: the test gets a database with every migration', async () => {
       const mocha = await started.createMigratedDatabase
       assert.equal(mocha.code, 0, mocha.output)
       assert.match(mocha.output, /1 passing/)
-      assert.deepEqual(
-        JSON.parse(/^MIGRATED (.*)$/m.exec(mocha.stdout)?.[1] ?? 'null'),
-        ids.map((id) => `${id}.ts`),
-        mocha.output,
-      )
+      assert.deepEqual(JSON.parse(/^MIGRATED (.*)$/m.exec(mocha.stdout)?.[1] ?? 'null'), ids(), mocha.output)
     })
 
     it('the plugins pipeline (src → compile → commonjsMarker → dest → apply) as a gulp task of the ESM project', async () => {
       const piped = await started.pipeline
       assert.equal(piped.code, 0, piped.output)
-      assert.match(piped.output, new RegExp(`Using gulpfile ${plugins}/gulpfile\\.ts`))
-      assert.ok(existsSync(join(plugins, 'db', 'migrations', 'dist', 'package.json')), 'commonjsMarker wrote the marker')
-      const database = join(plugins, 'var', 'app.sqlite3')
-      assert.deepEqual(recorded(database), [basename(notes)])
-      assert.deepEqual(columns(database, 'notes'), ['id', 'body'])
+      assert.match(piped.output, new RegExp(`Using gulpfile ${at('plugins')}/gulpfile\\.ts`))
+      assert.ok(existsSync(at('plugins', README_PATHS.migrationsDir, 'dist', 'package.json')), 'commonjsMarker wrote the marker')
+      const database = at('plugins', 'var', 'app.sqlite3')
+      assert.deepEqual(recorded(database), [ids()[1]])
+      assert.deepEqual(
+        read(database, (db) => db.prepare('SELECT email FROM users').pluck().all()),
+        ['admin@example.com'],
+      )
     })
 
     it('those examples and the README’s gulpfile type-check (tsc --strict, the project’s TypeScript 7)', async () => {
@@ -339,14 +333,17 @@ describe('consumer project (npm pack → npm install), running the docs’ code 
       assert.equal(typed.code, 0, typed.output)
     })
 
-    for (const gulpfile of ['gulpfile.mjs', 'gulpfile.js']) {
+    for (const gulpfile of GULPFILES) {
       it(`the README’s gulpfile as an ESM ${gulpfile} in a "type": "module" package: migrate`, async () => {
         const migrated = await started[gulpfile]
         assert.equal(migrated.code, 0, migrated.output)
-        assert.match(migrated.output, new RegExp(`Using gulpfile ${esm(gulpfile)}/${gulpfile.replace('.', '\\.')}`))
-        const database = join(esm(gulpfile), README_PATHS.database)
-        assert.deepEqual(recorded(database), [basename(notes)])
-        assert.deepEqual(columns(database, 'notes'), ['id', 'body'])
+        assert.match(migrated.output, new RegExp(`Using gulpfile ${at(esm(gulpfile))}/${gulpfile.replace('.', '\\.')}`))
+        const database = at(esm(gulpfile), README_PATHS.database)
+        assert.deepEqual(recorded(database), ids())
+        assert.deepEqual(
+          read(database, (db) => db.prepare('SELECT email FROM users').pluck().all()),
+          ['admin@example.com'],
+        )
       })
     }
   })
