@@ -37,7 +37,7 @@ import { readManifest, writeManifest, type Manifest } from './manifest'
 import { listSourceFiles, type MigrationFolders } from './migration-files'
 import { describeStray } from '../core/folder-contents'
 import { helperSources, listStrayFiles } from './helpers'
-import { translateSql, type SqlNote } from './sql-source'
+import { translateSql, typeScriptSqlDiagnostics, type SqlNote } from './sql-source'
 
 export { DEFAULT_COMPILER_OPTIONS, formatDiagnostic, type CompilerChoice, type CompilerName, type Diagnostic } from './compile-engine'
 
@@ -202,12 +202,14 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
     changedSql.map((id) => ({ path: join(sourceDir, fileOf.get(id) as string), contents: contents.get(id) as Buffer })),
   )
   const outputs = [...sql.outputs]
+  const tsSources = changedTs.map((id) => ({ path: join(sourceDir, fileOf.get(id) as string), contents: contents.get(id) as Buffer }))
+  const diagnostics = [...sql.diagnostics, ...typeScriptSqlDiagnostics(tsSources)]
   if (changedTs.length > 0 || helpers.changed.length > 0) {
     const { typescript, engine } = compiler
     if (!typescript || !engine) throw typeScriptMissing(options.typescript)
     const job: CompileJob = {
       sources: [
-        ...changedTs.map((id) => ({ path: join(sourceDir, fileOf.get(id) as string), contents: contents.get(id) as Buffer })),
+        ...tsSources,
         ...helpers.changed.map((helper) => ({ path: join(sourceDir, helper), contents: helpers.contents.get(helper) as Buffer })),
       ],
       rootDir: sourceDir,
@@ -215,9 +217,9 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
       typescript,
       buildInfoDir: distDir,
     }
-    outputs.push(...(await compileOrCollect(engine, job, sql.diagnostics)))
+    outputs.push(...(await compileOrCollect(engine, job, diagnostics)))
   }
-  if (sql.diagnostics.length > 0) throw new MigrateError({ kind: 'compile-failed', diagnostics: sql.diagnostics })
+  if (diagnostics.length > 0) throw new MigrateError({ kind: 'compile-failed', diagnostics })
   for (const output of outputs) writeOutput(distDir, output.relative, output.contents)
 
   const statsChanged = [...stats].some(([id, identity]) => !sameStats(manifest?.stats?.[id], identity))
@@ -273,12 +275,13 @@ export async function compileVinyl(files: readonly Vinyl[], tsconfig: string | u
   const sql = translateSql(sources.filter((s) => s.path.endsWith('.sql')))
   const outputs = [...sql.outputs]
   const typescriptSources = sources.filter((s) => !s.path.endsWith('.sql'))
+  const diagnostics = [...sql.diagnostics, ...typeScriptSqlDiagnostics(typescriptSources)]
   if (typescriptSources.length > 0) {
     const { typescript, engine } = selectCompiler(choice)
     const job = { sources: typescriptSources, rootDir: base, tsconfig: tsconfig && resolve(tsconfig), typescript }
-    outputs.push(...(await compileOrCollect(engine, job, sql.diagnostics)))
+    outputs.push(...(await compileOrCollect(engine, job, diagnostics)))
   }
-  if (sql.diagnostics.length > 0) throw new MigrateError({ kind: 'compile-failed', diagnostics: sql.diagnostics })
+  if (diagnostics.length > 0) throw new MigrateError({ kind: 'compile-failed', diagnostics })
   const VinylFile = require('vinyl') as typeof Vinyl // only needed when something is compiled
   return outputs.map((output) => new VinylFile({ cwd, base, path: join(base, output.relative), contents: output.contents }))
 }

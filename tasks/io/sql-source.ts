@@ -3,6 +3,7 @@ import { basename, relative } from 'node:path'
 import { parseSqlMigration } from '../core/sql-migration'
 import { renderSqlModule } from '../core/sql-module'
 import { migrationId } from '../core/migration-name'
+import { typeScriptSqlProblems } from '../core/typescript-sql'
 import type { CompiledFile, CompileSource } from './compile-engine'
 
 export interface SqlNote {
@@ -58,4 +59,19 @@ export function describeSqlNotes(notes: readonly SqlNote[]): string[] {
     const named = files.length <= 4 ? files.join(', ') : `${files.slice(0, 3).join(', ')} and ${files.length - 3} more`
     return `${files.length} .sql files (${named}): ${note.replace(/^its /, 'in each, its ')}`
   })
+}
+
+/**
+ * What the SQL guard would refuse at run time in the TypeScript migrations about to be compiled (literal SQL
+ * passed to exec, prepare and pragma), as diagnostics: so that a history full of BEGIN/COMMIT takes one run to
+ * learn it, not one per file.
+ */
+export function typeScriptSqlDiagnostics(sources: readonly CompileSource[]): string[] {
+  return sources
+    .filter((source) => !/\.d\.[cm]?ts$/.test(source.path))
+    .flatMap((source) =>
+      typeScriptSqlProblems(source.contents.toString('utf8')).map(
+        (p) => `${relative(process.cwd(), source.path)}:${p.line}:${p.column} - error SQL: ${p.message}`,
+      ),
+    )
 }

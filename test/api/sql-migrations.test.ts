@@ -117,6 +117,23 @@ describe('api: .sql migrations', function () {
     assert.deepEqual(applicationTableNames(db), [])
   })
 
+  it('reports in the same run what the guard would refuse in TypeScript migrations, with their type errors', async () => {
+    write('001_wrapped.sql', 'BEGIN;\nCREATE TABLE a (x);\nCOMMIT;\nVACUUM;\n')
+    write(
+      '002_begin.ts',
+      "export const up = (db: { exec(sql: string): void }) => {\n  db.exec('BEGIN')\n  db.exec('CREATE TABLE b (x)')\n}\n",
+    )
+    write('003_typo.ts', "export const up = (db: { exec(sql: string): void }) => {\n  const n: number = 'x'\n  db.exec('COMMIT')\n}\n")
+    const error = await rejection(compile())
+    const lines = error.message.split('\n').slice(1)
+    assert.equal(lines.length, 4, error.message)
+    assert.match(error.message, /001_wrapped\.sql:4:1 - error SQL: "VACUUM"/)
+    assert.match(error.message, /002_begin\.ts:2:5 - error SQL: the migration runs its own BEGIN\/COMMIT\/ROLLBACK/)
+    assert.match(error.message, /003_typo\.ts:2:9 - error TS2322/)
+    assert.match(error.message, /003_typo\.ts:3:5 - error SQL: the migration runs its own BEGIN/)
+    assert.equal(existsSync(join(folders().distDir, '002_begin.js')), false)
+  })
+
   it('a failing statement names its file and line; the migration and its record roll back, the ones before stay', async () => {
     write('001_a.sql', 'CREATE TABLE a (x);\n')
     write('002_b.sql', '-- migrate:up\nCREATE TABLE b (x);\n\nINSERT INTO missing VALUES (1);\n-- migrate:down\nDROP TABLE b;\n')
