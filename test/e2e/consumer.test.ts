@@ -195,7 +195,7 @@ describe('consumer project (npm pack → npm install), running the docs’ code 
     startTheOthers()
   })
   after(async () => {
-    await Promise.all(Object.values(started))
+    await Promise.allSettled(Object.values(started))
     rmSync(home, { recursive: true, force: true })
   })
 
