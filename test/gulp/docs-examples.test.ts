@@ -15,6 +15,9 @@ const SQL = WRITING.filter((b) => b.lang === 'sql')
 /** The helper example: blocks whose first line names the file they are (`// migrations/lib/timestamps.ts`). */
 const NAMED = WRITING.filter((b) => /^\/\/ migrations\/\S+\.ts$/.test(b.code.split('\n')[0]))
 const pathOf = (block: CodeBlock) => block.code.split('\n')[0].replace('// migrations/', '')
+const HISTORIES = codeBlocks(join(REPO, 'docs', 'existing-histories.md')).filter((b) =>
+  /^\/\/ migrations\/\S+\.ts$/.test(b.code.split('\n')[0]),
+)
 
 describe('docs/writing-migrations.md: the SQL and helper examples (in process)', function () {
   this.timeout(60_000)
@@ -60,5 +63,18 @@ describe('docs/writing-migrations.md: the SQL and helper examples (in process)',
       db.close()
     }
     assert.match(await taskOutput(project, 'migrate:check'), /up to date/)
+  })
+
+  it("docs/existing-histories.md: the TypeORM port's helper and migration verify, apply and roll back", async () => {
+    assert.deepEqual(HISTORIES.map(pathOf), ['typeorm.ts', '1605085519544_SeasonStatus.ts'])
+    for (const block of HISTORIES) project.write(pathOf(block), block.code)
+    assert.match(await taskOutput(project, 'migrate:verify'), /Verified the down path of 1 migration/)
+    const output = await taskOutput(project, 'migrate')
+    assert.match(output, /Applied 1 migration/)
+    assert.doesNotMatch(output, /not a migration/)
+    assert.deepEqual(project.recorded(), ['1605085519544_SeasonStatus.ts'])
+    assert.ok(project.tables().includes('season'))
+    await taskOutput(project, 'migrate:down')
+    assert.ok(!project.tables().includes('season'))
   })
 })
