@@ -17,7 +17,14 @@ export const DEFAULT_OPTIONS = Object.freeze({
   leaseTtlMs: 3_600_000,
   transactionMode: 'batch' as TransactionMode,
   watchDelayMs: 50,
+  driver: 'better-sqlite3' as DriverName,
 })
+
+/**
+ * The SQLite driver the tasks open databases with: better-sqlite3, or libSQL's better-sqlite3-compatible `libsql`
+ * package (an optional peer dependency: install it to use it).
+ */
+export type DriverName = 'better-sqlite3' | 'libsql'
 
 /** How the runner talks to one database. */
 export interface RunOptions {
@@ -113,6 +120,8 @@ export interface MigrationTaskOptions extends CompilerChoice {
   readonly watchDelayMs?: number
   /** Prefix of the registered task names (`migrate`, `migrate:status`, ...). Default none. */
   readonly taskPrefix?: string
+  /** The driver databases are opened with (see {@link DriverName}). Default `better-sqlite3`. */
+  readonly driver?: DriverName
 }
 
 export interface ResolvedPaths {
