@@ -1,9 +1,9 @@
 /** Opening the SQLite file and turning SQLite's error codes into messages that say what to do. */
 import Database from 'better-sqlite3'
-import { mkdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { MigrateError } from '../errors'
-import { DEFAULT_OPTIONS } from '../options'
+import { DEFAULT_OPTIONS, type DriverName } from '../options'
 import type { Problem } from '../problems'
 
 export interface OpenDatabaseOptions {
@@ -11,9 +11,13 @@ export interface OpenDatabaseOptions {
   readonly busyTimeoutMs?: number
   /** Open without write access (and never create the file). */
   readonly readonly?: boolean
-  /** Called with every SQL statement executed (better-sqlite3's `verbose` hook). */
+  /** Called with every SQL statement executed (better-sqlite3's `verbose` hook; libsql has none). */
   readonly verbose?: (sql: string) => void
+  /** The driver: better-sqlite3 (default) or libSQL's `libsql` package, loaded only when chosen. */
+  readonly driver?: DriverName
 }
+
+type Opening = OpenDatabaseOptions & { readonly busyTimeoutMs: number; readonly fileMustExist?: boolean }
 
 export function openDatabase(path: string, opened: OpenDatabaseOptions = {}): Database.Database {
   const options = { ...opened, busyTimeoutMs: opened.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs }
@@ -33,12 +37,7 @@ export function openDatabase(path: string, opened: OpenDatabaseOptions = {}): Da
   }
   let db: Database.Database
   try {
-    db = new Database(path, {
-      timeout: options.busyTimeoutMs,
-      readonly: options.readonly ?? false,
-      fileMustExist: options.readonly ?? false,
-      verbose: options.verbose ? (sql) => options.verbose?.(String(sql)) : undefined,
-    })
+    db = connect(path, options)
   } catch (error) {
     throw translateSqliteError(error, path, options.busyTimeoutMs)
   }
@@ -47,7 +46,7 @@ export function openDatabase(path: string, opened: OpenDatabaseOptions = {}): Da
   } catch (error) {
     db.close()
     if ((error as { code?: unknown }).code === 'SQLITE_READONLY_ROLLBACK' && options.readonly) {
-      recoverHotJournal(path, options.busyTimeoutMs)
+      recoverHotJournal(path, options)
       return openDatabase(path, options)
     }
     throw translateSqliteError(error, path, options.busyTimeoutMs)
@@ -60,16 +59,75 @@ export function openDatabase(path: string, opened: OpenDatabaseOptions = {}): Da
  * one cannot (SQLITE_READONLY_ROLLBACK), so status and check would call the database read-only. One
  * ordinary connection does the recovery SQLite would do on first access (it restores the last committed state).
  */
-function recoverHotJournal(path: string, busyTimeoutMs: number): void {
+function recoverHotJournal(path: string, options: Opening): void {
   let writer: Database.Database | undefined
   try {
-    writer = new Database(path, { fileMustExist: true, timeout: busyTimeoutMs })
+    writer = connect(path, { busyTimeoutMs: options.busyTimeoutMs, driver: options.driver, fileMustExist: true })
     writer.pragma('schema_version')
   } catch (error) {
-    throw translateSqliteError(error, path, busyTimeoutMs)
+    throw translateSqliteError(error, path, options.busyTimeoutMs)
   } finally {
     writer?.close()
   }
+}
+
+/** A connection through the chosen driver; read-only connections never create the file. */
+function connect(path: string, options: Opening): Database.Database {
+  const driver = options.driver ?? DEFAULT_OPTIONS.driver
+  if (driver === 'libsql') return connectLibsql(path, options)
+  if (driver !== 'better-sqlite3')
+    throw new MigrateError({ kind: 'invalid-option', option: 'driver', value: driver, expected: "'better-sqlite3' or 'libsql'" })
+  return new Database(path, {
+    timeout: options.busyTimeoutMs,
+    readonly: options.readonly ?? false,
+    fileMustExist: options.fileMustExist ?? options.readonly ?? false,
+    verbose: options.verbose ? (sql) => options.verbose?.(String(sql)) : undefined,
+  })
+}
+
+type LibsqlDatabase = new (path: string, options: { timeout: number }) => Database.Database
+
+/** libsql, required only when chosen: it is an optional peer dependency. */
+function loadLibsql(path: string): LibsqlDatabase {
+  try {
+    return require('libsql') as LibsqlDatabase
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /'libsql'/.test((error as Error).message)
+    const cause = missing
+      ? 'the libsql driver is not installed: npm install libsql'
+      : `the libsql driver could not be loaded: ${(error as Error).message.split('\n')[0]}`
+    throw new MigrateError({ kind: 'database-open-failed', database: path, cause }, { cause: error })
+  }
+}
+
+/** `file:` URI of `path` for SQLite, whose URIs give `?`, `#` and `%` a meaning. */
+const fileUri = (path: string, query: string) => `file:${path.replace(/[%?#]/g, (c) => encodeURIComponent(c))}?${query}`
+
+/**
+ * libsql takes the busy timeout (`timeout`, milliseconds) but ignores `readonly` and `fileMustExist`: a read-only
+ * connection is a `mode=ro` URI, and a missing file is refused here as better-sqlite3 refuses it. Its `name`
+ * (empty) and `readonly` (always false) are set to what they are.
+ */
+function connectLibsql(path: string, options: Opening): Database.Database {
+  const Libsql = loadLibsql(path)
+  if (options.verbose)
+    throw new MigrateError({
+      kind: 'invalid-option',
+      option: 'verbose',
+      value: true,
+      expected: "off with driver 'libsql' (it has no statement hook)",
+    })
+  if ((options.readonly || options.fileMustExist) && !existsSync(path))
+    throw new MigrateError({ kind: 'database-open-failed', database: path, cause: 'unable to open database file' })
+  let db: Database.Database
+  try {
+    db = new Libsql(options.readonly ? fileUri(path, 'mode=ro') : path, { timeout: options.busyTimeoutMs })
+  } catch (error) {
+    // A file SQLite cannot open is a plain `ConnectionFailed("...: <SQLite code>")` error without a code.
+    if ((error as { code?: unknown }).code) throw error
+    throw new MigrateError({ kind: 'database-open-failed', database: path, cause: (error as Error).message }, { cause: error })
+  }
+  return Object.assign(db, { name: path, readonly: options.readonly ?? false })
 }
 
 /** Turns a SQLite error about the database file into a `MigrateError`; anything else is returned as is. */
