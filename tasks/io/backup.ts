@@ -1,9 +1,11 @@
-/** Online backups of the database (SQLite's backup API through better-sqlite3), taken before it changes. */
+/** Online backups of the database (SQLite's backup API through better-sqlite3, `VACUUM INTO` on libsql), taken before it changes. */
 import Database from 'better-sqlite3'
 import { linkSync, rmSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { formatTimestamp } from '../core/timestamp'
 import { describeThrown, MigrateError } from '../errors'
+import { databaseName, isLibsql } from './connection'
+import { openDatabase } from './database'
 
 /** `data/app.sqlite3` → `data/app.sqlite3.20261126143654.backup` (UTC). */
 export function backupPath(databasePath: string, now = new Date()): string {
@@ -33,12 +35,20 @@ function placeWithoutClobbering(partial: string, destination: string): string {
  * and before changing anything): SQLite's backup from a connection inside a transaction copies nothing, so
  * the copy is read through a second, read-only connection. The file is written under a temporary name and
  * given its name when complete, so a backup that exists is whole; an existing backup is never replaced.
+ * libsql has no backup API: its copy is one `VACUUM INTO` (a consistent snapshot, like the rehearsal's copy).
  */
 export async function backupDatabase(db: Database.Database, destination: string): Promise<string> {
   const partial = `${destination}.partial`
-  const source = db.inTransaction && !db.memory ? new Database(db.name, { readonly: true, fileMustExist: true }) : db
+  const libsql = isLibsql(db)
+  const second = db.inTransaction && !db.memory
+  const source = !second
+    ? db
+    : libsql
+      ? openDatabase(databaseName(db), { driver: 'libsql', readonly: true })
+      : new Database(db.name, { readonly: true, fileMustExist: true })
   try {
-    await source.backup(partial)
+    if (libsql) source.prepare('VACUUM INTO ?').run(partial)
+    else await source.backup(partial)
     return placeWithoutClobbering(partial, destination)
   } catch (error) {
     try {

@@ -5,7 +5,8 @@
  * taken before a migration with one taken after it, before writing its own record. The temporary objects
  * live on this connection only and are removed when the run ends.
  */
-import type { Database, Statement } from 'better-sqlite3'
+import type { Database } from 'better-sqlite3'
+import { valueStatement, type ValueStatement } from './connection'
 
 const COUNTER = 'gulp_sqlite_migrate_writes'
 
@@ -33,18 +34,19 @@ export class BookkeepingWatch {
     })
   }
 
-  private statements?: { writes: Statement; present: Statement; columns: Statement }
+  private statements?: { writes: ValueStatement; present: ValueStatement; columns: ValueStatement }
 
   /** Writes so far, the triggers still in place, and the tables' columns. */
   snapshot(): string {
     // Prepared once, after the first arm() (they read the temporary table); SQLite re-prepares them when the
     // schema changes, and a re-armed counter is found again by name.
     this.statements ??= {
-      writes: this.db.prepare(`SELECT n FROM temp.${COUNTER}`).pluck(),
-      present: this.db
-        .prepare(`SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name IN (${this.triggers.map(() => '?').join(', ')})`)
-        .pluck(),
-      columns: this.db.prepare(`SELECT group_concat(name || ' ' || type || ' ' || pk, ',') FROM pragma_table_info(?)`).pluck(),
+      writes: valueStatement(this.db, `SELECT n FROM temp.${COUNTER}`),
+      present: valueStatement(
+        this.db,
+        `SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name IN (${this.triggers.map(() => '?').join(', ')})`,
+      ),
+      columns: valueStatement(this.db, `SELECT group_concat(name || ' ' || type || ' ' || pk, ',') FROM pragma_table_info(?)`),
     }
     const { writes, present, columns } = this.statements
     return `${String(writes.get())}|${String(present.get(...this.triggers))}|${this.tables.map((t) => String(columns.get(t))).join('|')}`

@@ -4,6 +4,7 @@
  * migrations after it.
  */
 import type { Database } from 'better-sqlite3'
+import { pragmaValue } from './connection'
 import { INTERNAL_SQL } from './internal-sql'
 
 const SETTINGS = [
@@ -28,7 +29,7 @@ const FIXED_IN_TRANSACTION = new Set<string>(['foreign_keys', 'defer_foreign_key
  * legacy_alter_table = ON` in one migration never changes what the next one's ALTER TABLE does.
  */
 export function connectionState(db: Database): { restore(): void } {
-  const read = (name: string) => db.prepare(`${INTERNAL_SQL} PRAGMA ${name}`).pluck().get()
+  const read = (name: string) => pragmaValue(db, name, INTERNAL_SQL)
   const saved = SETTINGS.map((name) => [name, read(name)] as const)
   return {
     restore() {

@@ -5,8 +5,14 @@
  * one old violation must not hide new ones.
  */
 import type { Database } from 'better-sqlite3'
+import { pragmaValue } from './connection'
 
 export type Violations = ReadonlyMap<string, number>
+
+/** Whether foreign keys are enforced on this connection (`PRAGMA foreign_keys`). */
+export function foreignKeysOn(db: Database): boolean {
+  return pragmaValue(db, 'foreign_keys') === 1
+}
 
 export function foreignKeyViolations(db: Database): Violations {
   const counts = new Map<string, number>()

@@ -9,6 +9,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3'
 import { inspectSql } from '../core/sql-guard'
+import { pragmaValue } from './connection'
 import { INTERNAL_SQL } from './internal-sql'
 
 export interface GuardOptions {
@@ -29,7 +30,7 @@ function check(db: Database, sql: unknown, options: GuardOptions): void {
  * before it runs when a child table with such an action has rows.
  */
 function refuseCascadingDrop(db: Database, table: string): void {
-  if (db.prepare(`${INTERNAL_SQL} PRAGMA foreign_keys`).pluck().get() !== 1) return
+  if (pragmaValue(db, 'foreign_keys', INTERNAL_SQL) !== 1) return
   const children = db
     .prepare(
       `${INTERNAL_SQL} SELECT DISTINCT m.name AS child, f.on_delete AS action FROM sqlite_master m, pragma_foreign_key_list(m.name) f

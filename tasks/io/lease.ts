@@ -6,6 +6,7 @@
  */
 import type { Database } from 'better-sqlite3'
 import { hostname } from 'node:os'
+import { plainRow } from './connection'
 import { certainlyGone, formatIdentity, ownIdentity } from './process-identity'
 
 export interface Lease {
@@ -55,11 +56,13 @@ export class LeaseStore {
   current(): Lease | undefined {
     const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.lockTable.slice(1, -1))
     if (!exists) return undefined
-    return this.db
-      .prepare(
-        `SELECT owner, pid, host, migration, acquired_at AS acquiredAt, expires_at AS expiresAt, identity FROM ${this.lockTable} WHERE id = 1`,
-      )
-      .get() as Lease | undefined
+    return plainRow(
+      this.db
+        .prepare(
+          `SELECT owner, pid, host, migration, acquired_at AS acquiredAt, expires_at AS expiresAt, identity FROM ${this.lockTable} WHERE id = 1`,
+        )
+        .get() as Lease | undefined,
+    )
   }
 
   /** Writes the lease; call inside a write transaction after checking `current()`. */

@@ -15,7 +15,7 @@ import { translateSqliteError } from '../io/database'
 import { failpoint } from '../io/failpoint'
 import { BookkeepingWatch } from '../io/bookkeeping-watch'
 import { connectionState } from '../io/connection-state'
-import { foreignKeyViolations, newViolations, type Violations } from '../io/foreign-keys'
+import { foreignKeysOn, foreignKeyViolations, newViolations, type Violations } from '../io/foreign-keys'
 import type { Ledger } from '../io/ledger'
 import type { WriteLock } from '../io/write-lock'
 import type { ResolvedRunOptions } from '../options'
@@ -77,7 +77,7 @@ export class Executor {
   }
 
   private async transaction(steps: readonly Step[], direction: Direction, foreignKeysOff: boolean): Promise<void> {
-    const foreignKeysWere = foreignKeysOff && (this.db.pragma('foreign_keys', { simple: true }) as number) === 1
+    const foreignKeysWere = foreignKeysOff && foreignKeysOn(this.db)
     if (foreignKeysWere) {
       this.lock.commit() // PRAGMA foreign_keys is only honoured outside a transaction
       this.db.pragma('foreign_keys = OFF')
