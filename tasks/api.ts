@@ -82,6 +82,9 @@ function decidePlan(available: readonly CompiledMigration[], rows: readonly Reco
   return plan
 }
 
+/** Options of an apply; `loaded` gives modules already loaded (a fleet run loads each file once per thread, not per database). */
+export type ApplyRunOptions = ApplyOptions & { readonly loaded?: ReadonlyMap<string, Migration> }
+
 /**
  * Applies the pending migrations in `available`, each atomic with its record. Throws a `MigrateError` (a
  * `MigrationRunError`, with `results`, when a migration fails) and refuses drift before anything runs.
@@ -97,7 +100,7 @@ function decidePlan(available: readonly CompiledMigration[], rows: readonly Reco
  * for (const r of results) console.log(r.id, r.outcome, `${Math.round(r.durationMs)} ms`)
  * ```
  */
-export function applyMigrations(db: Database, available: readonly CompiledMigration[], options: ApplyOptions = {}): Promise<RunResult> {
+export function applyMigrations(db: Database, available: readonly CompiledMigration[], options: ApplyRunOptions = {}): Promise<RunResult> {
   return withRun(db, options, async ({ settings, ledger, log, executor }) => {
     const recorded = ledger.read()
     const baseline = decideBaseline({
@@ -121,7 +124,7 @@ export function applyMigrations(db: Database, available: readonly CompiledMigrat
     const byId = new Map(available.map((m) => [m.id, m]))
     const steps = selection.ids.map((id) => ({
       migration: byId.get(id) as CompiledMigration,
-      module: loadMigration(byId.get(id) as CompiledMigration),
+      module: options.loaded?.get(id) ?? loadMigration(byId.get(id) as CompiledMigration),
     }))
     const units = grouped(steps, settings)
     if (steps.length > 0) await options.beforeChanges?.()

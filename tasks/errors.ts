@@ -75,6 +75,8 @@ const CODES: Record<ProblemKind, MigrateErrorCode> = {
   'migration-failed': 'MIGRATION_FAILED',
   'verify-failed': 'MIGRATION_FAILED',
   'schema-file-foreign': 'SCHEMA_FILE',
+  'no-databases': 'INVALID_OPTION',
+  'fleet-failed': 'MIGRATION_FAILED',
   'deferred-foreign-keys': 'MIGRATION_FAILED',
   'ledger-table-mismatch': 'DRIFT',
   'no-space': 'DATABASE_OPEN_FAILED',

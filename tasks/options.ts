@@ -120,6 +120,13 @@ export interface MigrationTaskOptions extends CompilerChoice {
   readonly watchDelayMs?: number
   /** Prefix of the registered task names (`migrate`, `migrate:status`, ...). Default none. */
   readonly taskPrefix?: string
+  /**
+   * Run on many databases instead of `database`: a glob (`data/tenants/*.sqlite3`) or `@list.txt` (one path a
+   * line). `--databases` overrides it; `--db` (or `DATABASE_PATH`) runs on that one database instead.
+   */
+  readonly databases?: string
+  /** Databases migrated at a time in a fleet run, each in a worker thread (`--concurrency`). Default: the cores. */
+  readonly concurrency?: number
   /** The driver databases are opened with (see {@link DriverName}). Default `better-sqlite3`. */
   readonly driver?: DriverName
 }

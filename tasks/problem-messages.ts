@@ -229,6 +229,10 @@ const MESSAGES: Messages = {
       )
     return parts.join(' ')
   },
+  'no-databases': (p, w) =>
+    `No database matches ${p.selection}, so nothing was run. Check the pattern (quote it, so that the shell does not expand it) or the list file given to ${w.option('databases')}.`,
+  'fleet-failed': (p, w) =>
+    `${count(p.failed, 'database')} of ${p.total} failed${p.notStarted > 0 ? ` and ${p.notStarted} ${p.notStarted === 1 ? 'was' : 'were'} not started (${p.canary ? 'a canary failed' : `the first failure stops new ones; ${w.option('continueOnError')} goes on`})` : ''}; each failed one is unchanged by the migration that failed. Fix the cause listed for each, then run again: the databases already migrated are up to date and are skipped.`,
   'schema-file-foreign': (p, w) =>
     `${p.file} was not written by gulp-sqlite-migrate (it has no generated header), so it was left as it is. ` +
     `Move or rename that file, or point ${w.option('schemaFile')} at another path (or set it to false).`,

@@ -28,6 +28,11 @@ export type OptionName =
   | 'verbose'
   | 'schemaFile'
   | 'sql'
+  | 'databases'
+  | 'concurrency'
+  | 'canary'
+  | 'continueOnError'
+  | 'driver'
 
 /** Commands a message can suggest. */
 export type CommandName = 'new' | 'repair' | 'unlock' | 'build' | 'migrate' | 'status' | 'down' | 'redo'
@@ -128,6 +133,15 @@ export type Problem =
   | { readonly kind: 'ledger-table-mismatch'; readonly table: string; readonly columns: readonly string[] }
   | { readonly kind: 'verify-failed'; readonly ids: readonly string[]; readonly withoutDown?: readonly string[] }
   | { readonly kind: 'schema-file-foreign'; readonly file: string }
+  | { readonly kind: 'no-databases'; readonly selection: string }
+  | {
+      readonly kind: 'fleet-failed'
+      readonly failed: number
+      readonly notStarted: number
+      readonly total: number
+      /** The roll-out stopped because a canary failed. */
+      readonly canary: boolean
+    }
   | { readonly kind: 'check-failed'; readonly exitCode: number; readonly problems: readonly string[] }
 
 export type ProblemKind = Problem['kind']

@@ -9,6 +9,8 @@ export const CHECK_EXIT_CODES = {
   stale: 14,
   stray: 16,
   schema: 15,
+  /** A fleet's database that cannot be read (corrupt, locked, not a database). */
+  unreadable: 18,
   pending: 10,
 } as const
 

@@ -37,6 +37,8 @@ export interface TaskContext {
   /** Connection settings and progress output for the API. */
   readonly run: RunOptions
   readonly drift: DriftPolicy
+  /** The databases of a fleet run (`--databases`, or the gulpfile's `databases` unless `--db` names one). */
+  readonly fleet: string | undefined
   /** schema.sql when this run's database is the gulpfile's (it describes that one); `undefined` otherwise or when off. */
   readonly schemaFile: string | undefined
   label(path: string): string
@@ -71,6 +73,9 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
   const table = options.table ?? DEFAULT_OPTIONS.table
   quoteIdentifier(table) // a bad table option is refused before the database file is opened (or created)
   const databasePath = resolveDatabasePath(options, flags.db)
+  if (flags.databases !== undefined && flags.db !== undefined)
+    throw new MigrateError({ kind: 'conflicting-options', options: ['database', 'databases'] })
+  const fleet = flags.databases ?? (flags.db === undefined ? options.databases : undefined)
   // schema.sql describes the schema the migrations give, kept by the database the gulpfile names; not by one picked for a run.
   const schemaFile = databasePath === resolveDatabasePath(options, undefined, {}) ? paths.schemaFile : undefined
   const busyTimeoutMs = flags.busyTimeoutMs ?? options.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs
@@ -91,6 +96,7 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
     run,
     drift: { allowOutOfOrder: flags.allowOutOfOrder, allowMissing: flags.allowMissing },
     schemaFile,
+    fleet,
     label,
     async withDatabase<T>(body: (db: Database) => Promise<T> | T): Promise<T> {
       const db = openDatabase(databasePath, { busyTimeoutMs, verbose })

@@ -30,6 +30,10 @@ const FLAGS = {
   'last-run': { type: 'boolean' },
   quiet: { type: 'boolean' },
   verbose: { type: 'boolean' },
+  databases: { type: 'string', example: "'data/tenants/*.sqlite3'" },
+  concurrency: { type: 'string', example: '4' },
+  canary: { type: 'string', example: '5' },
+  'continue-on-error': { type: 'boolean' },
 } as const
 
 export type FlagName = keyof typeof FLAGS
@@ -61,20 +65,22 @@ const CONNECTION: readonly FlagName[] = ['db', 'busy-timeout', 'verbose']
 const OUTPUT: readonly FlagName[] = ['json', 'quiet']
 const MODES: readonly FlagName[] = ['atomic', 'transaction-per-migration']
 const DRIFT: readonly FlagName[] = ['allow-out-of-order', 'allow-missing']
+/** Many databases in one run (see `tasks/fleet/`). */
+const FLEET: readonly FlagName[] = ['databases', 'concurrency', 'canary', 'continue-on-error']
 
 /** The flags each task accepts (for a series such as `migrate`, the flags of the whole series). */
 export const TASK_FLAGS = {
   'migration:new': ['name', 'sql'],
   'migrate:make': ['name', 'sql'],
   'migrate:up': [...CONNECTION, ...OUTPUT, ...DRIFT, 'name', 'backup', 'dry-run'],
-  migrate: [...CONNECTION, ...OUTPUT, ...MODES, ...DRIFT, 'to', 'baseline', 'backup', 'dry-run'],
+  migrate: [...CONNECTION, ...OUTPUT, ...MODES, ...DRIFT, ...FLEET, 'to', 'baseline', 'backup', 'dry-run'],
   'migrate:compile': [],
   'migrate:marker': [],
   'migrate:build': [],
-  'migrate:apply': [...CONNECTION, ...OUTPUT, ...MODES, ...DRIFT, 'to', 'baseline', 'backup', 'dry-run'],
-  'migrate:status': ['db', 'busy-timeout', 'json'],
-  'migrate:check': ['db', 'busy-timeout', 'json'],
-  'migrate:down': [...CONNECTION, ...OUTPUT, ...MODES, 'step', 'to', 'all', 'last-run', 'name', 'backup', 'dry-run'],
+  'migrate:apply': [...CONNECTION, ...OUTPUT, ...MODES, ...DRIFT, ...FLEET, 'to', 'baseline', 'backup', 'dry-run'],
+  'migrate:status': ['db', 'busy-timeout', 'json', 'databases', 'concurrency'],
+  'migrate:check': ['db', 'busy-timeout', 'json', 'databases', 'concurrency'],
+  'migrate:down': [...CONNECTION, ...OUTPUT, ...MODES, ...FLEET, 'step', 'to', 'all', 'last-run', 'name', 'backup', 'dry-run'],
   'migrate:redo': [...CONNECTION, ...OUTPUT, 'step', 'backup', 'dry-run'],
   'migrate:verify': ['db', 'busy-timeout', ...MODES, ...DRIFT],
   'migrate:repair': [...CONNECTION, 'name', 'backup'],
@@ -106,6 +112,11 @@ export interface Flags {
   readonly dryRun?: boolean
   readonly quiet?: boolean
   readonly verbose?: boolean
+  /** A glob or `@list.txt`: run on every database it names. */
+  readonly databases?: string
+  readonly concurrency?: number
+  readonly canary?: number
+  readonly continueOnError?: boolean
 }
 
 /** Levenshtein distance, for "did you mean". */
@@ -172,6 +183,10 @@ const OPTION_OF: Record<FlagName, OptionName> = {
   'last-run': 'lastRun',
   quiet: 'quiet',
   verbose: 'verbose',
+  databases: 'databases',
+  concurrency: 'concurrency',
+  canary: 'canary',
+  'continue-on-error': 'continueOnError',
 }
 
 function invalid(flag: FlagName, value: unknown, expected: string): MigrateError {
@@ -254,5 +269,9 @@ export function parseFlags(task: FlagTask, argv: readonly string[] = process.arg
     dryRun: bool('dry-run'),
     quiet: bool('quiet'),
     verbose: bool('verbose'),
+    databases: str('databases'),
+    concurrency: wholeNumber(str('concurrency'), 'concurrency', 1),
+    canary: wholeNumber(str('canary'), 'canary', 1),
+    continueOnError: bool('continue-on-error'),
   }
 }

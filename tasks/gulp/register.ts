@@ -11,7 +11,8 @@ import type { GulpLike, TaskFunction } from './gulp-types'
 import { toPluginError } from './report'
 import { applyTask, upTask } from './tasks/apply'
 import { compileTask, markerTask } from './tasks/build'
-import { downTask, redoTask } from './tasks/down'
+import { downTask, redoTask, rollbackTarget } from './tasks/down'
+import { fleetApplyTask, fleetDownTask, fleetStatusTask } from './tasks/fleet'
 import { newMigrationTask } from './tasks/new'
 import { repairTask, unlockTask } from './tasks/repair'
 import { checkTask, statusTask } from './tasks/status'
@@ -96,7 +97,7 @@ export function migrationTasks(
       } catch (error) {
         const pluginError = toPluginError(error, wording)
         // --json: scripts read stdout (with gulp's --silent, gulp-cli prints nothing else), so the failure is JSON too.
-        const reported = error instanceof MigrateError && error.problem.kind === 'check-failed' // its verdict is the JSON
+        const reported = error instanceof MigrateError && ['check-failed', 'fleet-failed'].includes(error.problem.kind) // its report is the JSON
         if ((argv ?? process.argv).includes('--json') && !reported) printJsonError(error, pluginError.message)
         throw pluginError
       }
@@ -106,18 +107,24 @@ export function migrationTasks(
   }
   const compile: Step = ['migrate:compile', (ctx) => compileTask(ctx, options)]
   const marker: Step = ['migrate:marker', markerTask]
+  // With --databases (or the gulpfile's `databases`), the same steps run on every database of the fleet.
+  const apply = (ctx: TaskContext) => (ctx.fleet ? fleetApplyTask(ctx, options) : applyTask(ctx))
   const STEPS: Record<MigrationTaskName, readonly Step[]> = {
     'migration:new': [['migration:new', (ctx) => newMigrationTask(ctx, options)]],
     'migrate:make': [['migrate:make', (ctx) => newMigrationTask(ctx, options)]],
     'migrate:up': [compile, marker, ['migrate:up', upTask]],
-    migrate: [compile, marker, ['migrate:apply', applyTask]],
+    migrate: [compile, marker, ['migrate:apply', apply]],
     'migrate:compile': [compile],
     'migrate:marker': [marker],
     'migrate:build': [compile, marker],
-    'migrate:apply': [['migrate:apply', applyTask]],
-    'migrate:status': [['migrate:status', statusTask]],
-    'migrate:check': [['migrate:check', checkTask]],
-    'migrate:down': [compile, marker, ['migrate:down', downTask]],
+    'migrate:apply': [['migrate:apply', apply]],
+    'migrate:status': [['migrate:status', (ctx) => (ctx.fleet ? fleetStatusTask(ctx, options, false) : statusTask(ctx))]],
+    'migrate:check': [['migrate:check', (ctx) => (ctx.fleet ? fleetStatusTask(ctx, options, true) : checkTask(ctx))]],
+    'migrate:down': [
+      compile,
+      marker,
+      ['migrate:down', (ctx) => (ctx.fleet ? fleetDownTask(ctx, options, rollbackTarget(ctx.flags)) : downTask(ctx))],
+    ],
     'migrate:redo': [compile, marker, ['migrate:redo', redoTask]],
     'migrate:verify': [compile, marker, ['migrate:verify', verifyTask]],
     'migrate:repair': [compile, marker, ['migrate:repair', repairTask]],

@@ -26,6 +26,11 @@ const FLAG_OF: Record<OptionName, string> = {
   verbose: '--verbose',
   schemaFile: 'the schemaFile option of the gulpfile',
   sql: '--sql',
+  databases: '--databases',
+  concurrency: '--concurrency',
+  canary: '--canary',
+  continueOnError: '--continue-on-error',
+  driver: 'the driver option of the gulpfile',
 }
 
 const COMMAND_OF: Record<CommandName, string> = {

@@ -51,7 +51,8 @@ export function listSourceFiles(sourceDir: string): string[] {
     (f) => /^\d{3,}_.*\.(?:[cm]?js|[cm]ts)$/.test(f) && !f.endsWith('.d.ts') && !f.endsWith('.d.mts') && !f.endsWith('.d.cts'),
   )
   const ids = [...sources, ...lookalikes].map(migrationId)
-  const sameId = ids.filter((id, i) => ids.indexOf(id) !== i)
+  const seen = new Set<string>()
+  const sameId = ids.filter((id) => seen.has(id) || !seen.add(id))
   const collisions = [...findCaseCollisions([...new Set(ids)]), ...[...new Set(sameId)].map((id) => [id])]
   if (collisions.length > 0) {
     const groups = collisions.map((group) => entries.filter((f) => group.includes(migrationId(f))))

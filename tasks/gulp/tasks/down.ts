@@ -9,7 +9,7 @@ import { renderDryRun, renderSummary } from '../render'
 import { info } from '../report'
 
 /** The flags as a loosely typed target: the API checks that at most one is given and words the refusal. */
-function rollbackTarget(flags: Flags): RollbackTarget {
+export function rollbackTarget(flags: Flags): RollbackTarget {
   const name = typeof flags.name === 'string' ? flags.name : undefined
   return { step: flags.step, to: flags.to, all: flags.all || undefined, lastRun: flags.lastRun || undefined, name } as RollbackTarget
 }
