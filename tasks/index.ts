@@ -29,6 +29,7 @@ export {
   type ApplyOptions,
   type RollbackOptions,
   type ResolvedRunOptions,
+  type DriverName,
 } from './options'
 export {
   applyMigrations,
@@ -39,6 +40,7 @@ export {
   writeSchemaSnapshot,
   checkedPlan,
   type RollbackRunOptions,
+  type ApplyRunOptions,
 } from './api'
 export { MigrationRunError, type Direction, type MigrationResult, type MigrationOutcome, type RunEvent, type RunResult } from './run-log'
 export type { TransactionMode } from './core/units'
@@ -67,3 +69,16 @@ export { dryRun, verifyDownPaths, type DryRunReport, type DryRunMigration, type 
 export { backupDatabase, backupPath } from './io/backup'
 export { createMigratedDatabase, type MigratedDatabaseOptions } from './testing'
 export { compile, commonjsMarker, apply, type CompilePluginOptions, type ApplyPluginOptions, type CompiledMigrationFile } from './plugins'
+export {
+  migrateFleet,
+  fleetStatus,
+  runFleet,
+  type FleetOptions,
+  type FleetRun,
+  type FleetProgress,
+  type FleetDatabaseResult,
+  type FleetJob,
+  type FleetConnection,
+} from './fleet/run'
+export { selectDatabases } from './fleet/databases'
+export type { FleetSummary, FleetVersions, FleetOutcome, DatabaseVersion, VersionGroup } from './core/fleet'
