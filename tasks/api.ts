@@ -21,7 +21,8 @@ import { failpoint } from './io/failpoint'
 import { describeLease, leaseHealth, LeaseStore, type Lease } from './io/lease'
 import { Ledger } from './io/ledger'
 import { loadMigration, type CompiledMigration } from './io/migration-files'
-import { applicationTables, writeSchemaFile } from './io/schema'
+import { applicationTables } from './io/schema'
+export { writeSchemaSnapshot } from './io/schema-snapshot'
 import { WriteLock } from './io/write-lock'
 import { resolveRunOptions, type ApplyOptions, type ResolvedRunOptions, type RollbackOptions, type RunOptions } from './options'
 import type { Problem } from './problems'
@@ -29,6 +30,7 @@ import { RunLog, type RunResult } from './run-log'
 import { Executor } from './runner/executor'
 import type { ReplaceStep, Step } from './runner/steps'
 import type { Migration } from './types'
+import { databaseName } from './io/connection'
 
 interface Run {
   readonly db: Database
@@ -41,7 +43,7 @@ interface Run {
 
 /** Sets up one run, runs `body` holding the write lock, commits what is left open, and words SQLite's errors. */
 async function withRun(db: Database, options: RunOptions, body: (run: Run) => Promise<void>): Promise<RunResult> {
-  const settings = resolveRunOptions(options, db.name)
+  const settings = resolveRunOptions(options, databaseName(db))
   const ledger = new Ledger(db, settings.table)
   const lock = new WriteLock(db, ledger.lockTable, settings)
   const log = new RunLog(settings.onEvent)
@@ -291,10 +293,4 @@ export function releaseLease(db: Database, options: { readonly table?: string; r
       return lease
     })
     .immediate()
-}
-
-/** Writes the schema of `db` (without the bookkeeping tables) to `file`, headed by the last applied migration. */
-export function writeSchemaSnapshot(db: Database, file: string, options: { readonly table?: string } = {}): void {
-  const table = options.table ?? 'migrations'
-  writeSchemaFile(db, table, file, new Ledger(db, table).appliedIds().at(-1))
 }

@@ -29,7 +29,7 @@ import { openDatabase } from './io/database'
 import { listCompiledMigrations } from './io/migration-files'
 import { PLUGIN_NAME, toPluginError } from './gulp/report'
 import { applyMigrations } from './api'
-import { DEFAULT_OPTIONS, type ApplyOptions } from './options'
+import type { ApplyOptions, DriverName } from './options'
 import type { RunResult } from './run-log'
 
 /** A Vinyl file that came out of {@link compile}: it carries the checksum of its TypeScript source. */
@@ -130,6 +130,8 @@ export interface ApplyPluginOptions extends Omit<ApplyOptions, 'onEvent' | 'befo
   readonly database: string | Database
   /** Where the `.ts` sources are, for checksums. Default: where the compiled files came from. */
   readonly sourceDir?: string
+  /** The driver a `database` path is opened with. Default `better-sqlite3`. */
+  readonly driver?: DriverName
   /** Called with the result once the migrations are applied. */
   readonly onResult?: (result: RunResult) => void
   readonly onEvent?: ApplyOptions['onEvent']
@@ -167,7 +169,7 @@ export function apply(options: ApplyPluginOptions): Transform {
           }))
           const db =
             typeof options.database === 'string'
-              ? openDatabase(options.database, { busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs })
+              ? openDatabase(options.database, { busyTimeoutMs: options.busyTimeoutMs, driver: options.driver })
               : options.database
           try {
             // Applied whether or not anyone listens for the result (`onResult?.(await ...)` would skip the call).

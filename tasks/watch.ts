@@ -14,7 +14,7 @@ import { openDatabase } from './io/database'
 import { Ledger } from './io/ledger'
 import { listCompiledMigrations, loadMigration, type CompiledMigration } from './io/migration-files'
 import { applyMigrations, redoMigrations, rollbackMigrations } from './api'
-import { DEFAULT_OPTIONS, type RunOptions } from './options'
+import { DEFAULT_OPTIONS, type DriverName, type RunOptions } from './options'
 import type { RunEvent } from './run-log'
 import type { Migration } from './types'
 
@@ -31,6 +31,8 @@ export interface WatchSessionOptions extends RunOptions, CompilerChoice {
   readonly distDir: string
   readonly tsconfig?: string
   readonly databasePath: string
+  /** The driver the database is opened with. Default `better-sqlite3`. */
+  readonly driver?: DriverName
   readonly log: WatchLog
   /** Called after every cycle that changed the database (e.g. to rewrite schema.sql). */
   readonly afterChanges?: (db: Database) => void
@@ -68,7 +70,7 @@ export class WatchSession {
     let db: Database | undefined
     try {
       const available = listCompiledMigrations(this.options)
-      db = openDatabase(this.options.databasePath, { busyTimeoutMs: this.options.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs })
+      db = openDatabase(this.options.databasePath, { busyTimeoutMs: this.options.busyTimeoutMs, driver: this.options.driver })
       const reconciled = await this.reconcile(db, available)
       const applied = await this.applyPending(db, available)
       if (reconciled || applied) this.options.afterChanges?.(db)

@@ -99,7 +99,7 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
     fleet,
     label,
     async withDatabase<T>(body: (db: Database) => Promise<T> | T): Promise<T> {
-      const db = openDatabase(databasePath, { busyTimeoutMs, verbose })
+      const db = openDatabase(databasePath, { busyTimeoutMs, verbose, driver: options.driver })
       try {
         return await body(db)
       } finally {
@@ -107,7 +107,9 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
       }
     },
     async withExistingDatabase<T>(body: (db: Database | undefined) => Promise<T> | T): Promise<T> {
-      const db = existsSync(databasePath) ? openDatabase(databasePath, { busyTimeoutMs, readonly: true }) : undefined
+      const db = existsSync(databasePath)
+        ? openDatabase(databasePath, { busyTimeoutMs, readonly: true, driver: options.driver })
+        : undefined
       try {
         return await body(db)
       } finally {

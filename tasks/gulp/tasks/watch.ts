@@ -20,6 +20,7 @@ export async function watchTask(ctx: TaskContext, options: MigrationTaskOptions,
     compiler: options.compiler,
     typescript: options.typescript,
     databasePath: ctx.databasePath,
+    driver: options.driver,
     log: { info, warn, error },
     afterChanges: (db) => ctx.dumpSchema(db, true),
   })
