@@ -70,7 +70,7 @@ for (const driver of ['better-sqlite3', 'libsql'] as DriverName[]) {
     const apply = (options: ApplyOptions = {}) => applyMigrations(db, folder.list(), options)
     const tables = () => applicationTableNames(db)
 
-    it('opens a real file through the chosen driver, named by its path', () => {
+    it('opens a real file through the chosen driver, named by its path', async () => {
       assert.equal(db.name, folder.dbPath)
       assert.equal(Object.keys(db.prepare('SELECT 1 AS one').get() as object).includes('_metadata'), driver === 'libsql')
     })
@@ -263,7 +263,7 @@ for (const driver of ['better-sqlite3', 'libsql'] as DriverName[]) {
       assert.equal(existsSync(missing), false)
     })
 
-    it('words what is not a database', () => {
+    it('words what is not a database', async () => {
       const junk = `${folder.dir}/junk.sqlite3`
       writeFileSync(junk, Buffer.alloc(4096, 7))
       assert.equal(rejectionOf(() => openDatabase(junk, { driver })).kind, 'not-a-database')
@@ -273,17 +273,17 @@ for (const driver of ['better-sqlite3', 'libsql'] as DriverName[]) {
 
 describe('choosing the driver', () => {
   const path = join(tmpdir(), `never-created-${process.pid}.sqlite3`)
-  it('refuses an unknown driver', () => {
+  it('refuses an unknown driver', async () => {
     assert.equal(rejectionOf(() => openDatabase(path, { driver: 'sqlite3' as DriverName })).kind, 'invalid-option')
   })
 
-  it('refuses, on libsql, the verbose hook it does not have', function () {
+  it('refuses, on libsql, the verbose hook it does not have', async function () {
     if (!libsqlLoads) this.skip()
     const verbose = rejectionOf(() => openDatabase(path, { driver: 'libsql', verbose: () => undefined }))
     assert.deepEqual([verbose.kind, 'option' in verbose && verbose.option], ['invalid-option', 'verbose'])
   })
 
-  it('says how to install libsql when it is not installed', function () {
+  it('says how to install libsql when it is not installed', async function () {
     if (libsqlLoads) this.skip() // installed here: the runner's tests above ran on it
     const problem = rejectionOf(() => openDatabase(path, { driver: 'libsql' }))
     assert.deepEqual(problem, {

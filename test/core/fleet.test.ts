@@ -23,7 +23,7 @@ function simulate(policy: FleetPolicy, outcomes: Array<'migrated' | 'failed'>, l
 describe('core/fleet', () => {
   const ok = (n: number) => Array<'migrated'>(n).fill('migrated')
 
-  it('starts every database when all succeed, whatever the policy', () => {
+  it('starts every database when all succeed, whatever the policy', async () => {
     for (const policy of [
       { canary: 0, continueOnError: false },
       { canary: 3, continueOnError: false },
@@ -32,12 +32,12 @@ describe('core/fleet', () => {
       assert.deepEqual(simulate(policy, ok(6), 2), [0, 1, 2, 3, 4, 5])
   })
 
-  it('stops starting new databases after the first failure; the running ones finish', () => {
+  it('stops starting new databases after the first failure; the running ones finish', async () => {
     assert.deepEqual(simulate({ canary: 0, continueOnError: false }, ['migrated', 'failed', 'migrated', 'migrated', 'migrated'], 1), [0, 1])
     assert.deepEqual(simulate({ canary: 0, continueOnError: true }, ['migrated', 'failed', 'migrated', 'migrated'], 1), [0, 1, 2, 3])
   })
 
-  it('runs the canaries alone: nothing else starts until they all finished, and nothing at all after one failed', () => {
+  it('runs the canaries alone: nothing else starts until they all finished, and nothing at all after one failed', async () => {
     const scheduler = new FleetScheduler({ canary: 2, continueOnError: true })
     scheduler.start()
     scheduler.start()
@@ -49,7 +49,7 @@ describe('core/fleet', () => {
     assert.deepEqual(simulate({ canary: 2, continueOnError: true }, ['migrated', 'failed', 'migrated', 'migrated'], 4), [0, 1])
   })
 
-  it('adds up the outcomes', () => {
+  it('adds up the outcomes', async () => {
     assert.deepEqual(summarizeFleet(['migrated', 'up-to-date', 'failed', 'not-started', 'migrated'], 12), {
       total: 5,
       migrated: 2,
@@ -60,7 +60,7 @@ describe('core/fleet', () => {
     })
   })
 
-  it('groups databases by version, most common first, and lists the drifted and the unreadable', () => {
+  it('groups databases by version, most common first, and lists the drifted and the unreadable', async () => {
     const v = summarizeVersions([
       { database: 'a', lastApplied: '002_b', pending: 0, drifted: [] },
       { database: 'b', lastApplied: '001_a', pending: 1, drifted: [] },

@@ -5,7 +5,7 @@ import { importCandidates, relativeImports } from '../../tasks/core/imports'
 import { isSourceMigrationFile } from '../../tasks/core/migration-name'
 
 describe('core/folder-contents', () => {
-  it('suggests the name that makes a file of another tool a migration', () => {
+  it('suggests the name that makes a file of another tool a migration', async () => {
     for (const [file, expected] of [
       ['1605085519544-SeasonStatus.ts', '1605085519544_SeasonStatus.ts'], // TypeORM
       ['V2__add_users.sql', '002_add_users.sql'], // Flyway
@@ -24,13 +24,13 @@ describe('core/folder-contents', () => {
     }
   })
 
-  it('never takes half of an up/down pair for a migration: a down would run as an up', () => {
+  it('never takes half of an up/down pair for a migration: a down would run as an up', async () => {
     assert.equal(isSourceMigrationFile('001_init.up.sql'), false)
     assert.equal(isSourceMigrationFile('001_init.down.sql'), false)
     assert.equal(isSourceMigrationFile('001_init.sql'), true)
   })
 
-  it('sorts a folder: migrations, helpers and companions say nothing; everything else is listed with a reason', () => {
+  it('sorts a folder: migrations, helpers and companions say nothing; everything else is listed with a reason', async () => {
     const { migrations, stray } = classifyFolder(
       [
         '001_a.ts',
@@ -65,7 +65,7 @@ describe('core/folder-contents', () => {
     )
   })
 
-  it('describes each stray file in one line that says what to do', () => {
+  it('describes each stray file in one line that says what to do', async () => {
     const lines = classifyFolder(['1605085519544-SeasonStatus.ts', '003_c.down.sql', 'unused.ts'], new Set()).stray.map((s) =>
       describeStray(s, 'db/migrations'),
     )
@@ -79,7 +79,7 @@ describe('core/folder-contents', () => {
 })
 
 describe('core/imports', () => {
-  it('finds the relative imports of a source, in every form, and nothing else', () => {
+  it('finds the relative imports of a source, in every form, and nothing else', async () => {
     const source = [
       "import type { Migration } from 'gulp-sqlite-migrate'",
       "import { a } from './lib/a'",
@@ -93,7 +93,7 @@ describe('core/imports', () => {
     assert.deepEqual(relativeImports(source), ['./lib/a', '../b.js', './c', './side-effect', './d', './e'])
   })
 
-  it('maps a specifier to the files TypeScript would read', () => {
+  it('maps a specifier to the files TypeScript would read', async () => {
     assert.deepEqual(importCandidates('./a'), ['./a.ts', './a/index.ts'])
     assert.deepEqual(importCandidates('./a.js'), ['./a.ts'])
     assert.deepEqual(importCandidates('./a.ts'), ['./a.ts'])

@@ -57,7 +57,7 @@ const postColumns = (type = (t: string) => t) => [
 ]
 
 describe('schema model comparison', () => {
-  it('finds no difference in constraint order, quoting, whitespace or keyword and name case', () => {
+  it('finds no difference in constraint order, quoting, whitespace or keyword and name case', async () => {
     const expected = schema([posts(typeormSql, postColumns())], [unique('posts', ['title'])])
     const actual = schema(
       [
@@ -71,7 +71,7 @@ describe('schema model comparison', () => {
     assert.deepEqual(compareSchemaModels(expected, actual, after), [])
   })
 
-  it('words a difference of a column: type, NOT NULL, default, collation', () => {
+  it('words a difference of a column: type, NOT NULL, default, collation', async () => {
     const users = (sql: string, email: ColumnModel) => schema([table('users', sql, [column('id', 'INTEGER', { pk: 1 }), email])])
     const expected = users(
       "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL DEFAULT '' COLLATE NOCASE)",
@@ -86,7 +86,7 @@ describe('schema model comparison', () => {
     ])
   })
 
-  it('words missing and extra columns, column order, primary key and table flags', () => {
+  it('words missing and extra columns, column order, primary key and table flags', async () => {
     const expected = schema([
       table('t', 'CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)', [column('a', 'INTEGER', { pk: 1 }), column('b', 'TEXT')]),
     ])
@@ -114,7 +114,7 @@ describe('schema model comparison', () => {
     ])
   })
 
-  it('words a missing foreign key, unique and check constraint', () => {
+  it('words a missing foreign key, unique and check constraint', async () => {
     const expected = schema([posts(typeormSql, postColumns())], [unique('posts', ['title'])])
     const bare = 'CREATE TABLE posts (id INTEGER PRIMARY KEY NOT NULL, author_id INTEGER, title VARCHAR COLLATE NOCASE)'
     const actual = schema([posts(bare, postColumns(), { foreignKeys: [{ ...fk, onDelete: 'NO ACTION' }] })])
@@ -126,7 +126,7 @@ describe('schema model comparison', () => {
     ])
   })
 
-  it('words tables, indexes, views and triggers that are missing, extra or changed; names compare without case', () => {
+  it('words tables, indexes, views and triggers that are missing, extra or changed; names compare without case', async () => {
     const index = (name: string, columns: string[], unique = false): IndexModel => ({
       name,
       table: 'T',
@@ -165,7 +165,7 @@ describe('schema model comparison', () => {
 })
 
 describe('schema text', () => {
-  it('normalises quoting, keyword case and whitespace but keeps string literals', () => {
+  it('normalises quoting, keyword case and whitespace but keeps string literals', async () => {
     assert.equal(
       normaliseTokens('CREATE  VIEW "v" AS\n select [a] FROM `t` WHERE b = \'X\''),
       normaliseTokens("create view v as select a from t where b='X'"),
@@ -173,7 +173,7 @@ describe('schema text', () => {
     assert.notEqual(normaliseTokens("SELECT 'x'"), normaliseTokens("SELECT 'X'"))
   })
 
-  it('reads CHECK constraints, COLLATE, AUTOINCREMENT and generated columns from CREATE TABLE', () => {
+  it('reads CHECK constraints, COLLATE, AUTOINCREMENT and generated columns from CREATE TABLE', async () => {
     const text = readTableText(
       'CREATE TABLE t ("id" INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT COLLATE nocase CHECK (length(name) > 0) DEFAULT (lower(\'A\' COLLATE binary)), ' +
         'twice INTEGER GENERATED ALWAYS AS (id * 2) STORED, CONSTRAINT c CHECK (id > 0))',

@@ -8,7 +8,7 @@ const linesOf = (m: SqlMigration) => m.up.statements.map((s) => s.line)
 const problems = (text: string) => parseSqlMigration(text).problems.map((p) => `${p.line}: ${p.message}`)
 
 describe('core/sql-migration', () => {
-  it('a file without markers is all up, with no down, in a transaction, statements with their lines', () => {
+  it('a file without markers is all up, with no down, in a transaction, statements with their lines', async () => {
     const m = parseSqlMigration('-- a comment\nCREATE TABLE a (x);\n\nCREATE INDEX a_x\n  ON a (x);\n')
     assert.deepEqual(sqlOf(m), ['CREATE TABLE a (x)', 'CREATE INDEX a_x\n  ON a (x)'])
     assert.deepEqual(linesOf(m), [2, 4])
@@ -16,7 +16,7 @@ describe('core/sql-migration', () => {
     assert.deepEqual([m.transaction, m.foreignKeys, m.unsafe, m.notes, m.problems], [true, true, false, [], []])
   })
 
-  it("reads dbmate's -- migrate:up and -- migrate:down sections and their options", () => {
+  it("reads dbmate's -- migrate:up and -- migrate:down sections and their options", async () => {
     const m = parseSqlMigration('-- migrate:up\nCREATE TABLE a (x);\n-- migrate:down\nDROP TABLE a;\n')
     assert.deepEqual([sqlOf(m), sqlOf(m, 'down')], [['CREATE TABLE a (x)'], ['DROP TABLE a']])
     const outside = parseSqlMigration('-- migrate:up transaction:false\nVACUUM;\n-- migrate:down\n')
@@ -26,7 +26,7 @@ describe('core/sql-migration', () => {
     assert.deepEqual([sqlOf(reversed), sqlOf(reversed, 'down')], [['CREATE TABLE a (x)'], ['DROP TABLE a']])
   })
 
-  it("reads goose's and sql-migrate's markers too, and their no-transaction annotations", () => {
+  it("reads goose's and sql-migrate's markers too, and their no-transaction annotations", async () => {
     const goose = parseSqlMigration(
       '-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE a (x);\n-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE a;\n',
     )
@@ -39,7 +39,7 @@ describe('core/sql-migration', () => {
     assert.deepEqual([sqlOf(loose), sqlOf(loose, 'down'), loose.problems], [['CREATE TABLE a (x)'], ['DROP TABLE a'], []])
   })
 
-  it('never reads a down section as up: a marker it does not know, or one after a statement, is refused', () => {
+  it('never reads a down section as up: a marker it does not know, or one after a statement, is refused', async () => {
     assert.match(
       problems('-- migrate:up\nCREATE TABLE m (x);\n-- migrate-down\nDROP TABLE m;\n').join(),
       /^3: "-- migrate-down" is not a marker this tool reads/,
@@ -51,12 +51,12 @@ describe('core/sql-migration', () => {
     )
   })
 
-  it('finds markers only in -- comments: never inside a block comment or a string', () => {
+  it('finds markers only in -- comments: never inside a block comment or a string', async () => {
     const m = parseSqlMigration("-- migrate:up\n/* notes\n-- migrate:down\n*/\nCREATE TABLE t (x TEXT DEFAULT '\n-- migrate:down\n');\n")
     assert.deepEqual([sqlOf(m).length, m.down, m.problems], [1, undefined, []])
   })
 
-  it('refuses an up section with no statement (an untouched template), and options after the down marker', () => {
+  it('refuses an up section with no statement (an untouched template), and options after the down marker', async () => {
     assert.match(problems('-- migrate:up\n-- CREATE TABLE a (x);\n-- migrate:down\n').join(), /^1: the up section has no statements/)
     assert.match(problems('').join(), /^1: the up section has no statements/)
     assert.match(
@@ -65,7 +65,7 @@ describe('core/sql-migration', () => {
     )
   })
 
-  it('refuses sqlite3 shell commands, and ATTACH inside a transaction, before anything runs', () => {
+  it('refuses sqlite3 shell commands, and ATTACH inside a transaction, before anything runs', async () => {
     assert.match(problems('.bail on\nCREATE TABLE a (x);\n').join(), /^1: \.bail is a command of the sqlite3 shell, not SQL/)
     assert.match(
       problems("ATTACH DATABASE 'other.db' AS other;\n").join(),
@@ -74,7 +74,7 @@ describe('core/sql-migration', () => {
     assert.deepEqual(problems("-- migrate:up transaction:false\nATTACH DATABASE 'other.db' AS other;\n"), [])
   })
 
-  it('refuses what it cannot place: unknown options, a second up, statements before the first marker, a down alone', () => {
+  it('refuses what it cannot place: unknown options, a second up, statements before the first marker, a down alone', async () => {
     assert.deepEqual(problems('-- migrate:up transaction:maybe\nSELECT 1;\n'), [
       '1: unknown option "transaction:maybe" after the up marker (known: transaction:false, unsafe:true)',
     ])
@@ -83,7 +83,7 @@ describe('core/sql-migration', () => {
     assert.match(problems('\n-- migrate:down\nDROP TABLE a;\n').join(), /^2: a -- migrate:down section without a -- migrate:up one/)
   })
 
-  it("replaces a file's own BEGIN … COMMIT wrapper, and several blocks in a row, by the runner's transaction, and says so once", () => {
+  it("replaces a file's own BEGIN … COMMIT wrapper, and several blocks in a row, by the runner's transaction, and says so once", async () => {
     const one = parseSqlMigration('BEGIN TRANSACTION;\nCREATE TABLE a (x);\nCOMMIT;\n')
     assert.deepEqual(
       [sqlOf(one), one.notes, one.problems],
@@ -98,13 +98,13 @@ describe('core/sql-migration', () => {
     )
   })
 
-  it('keeps a trigger whose body is BEGIN … END, with its semicolons, as one statement', () => {
+  it('keeps a trigger whose body is BEGIN … END, with its semicolons, as one statement', async () => {
     const trigger = 'CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE a SET x = 1;\n  DELETE FROM b;\nEND'
     const m = parseSqlMigration(`BEGIN;\n${trigger};\nCOMMIT;\n`)
     assert.deepEqual([sqlOf(m), m.problems], [[trigger], []])
   })
 
-  it('refuses, with the line, a COMMIT without its BEGIN, a ROLLBACK, a nested BEGIN and a BEGIN never committed', () => {
+  it('refuses, with the line, a COMMIT without its BEGIN, a ROLLBACK, a nested BEGIN and a BEGIN never committed', async () => {
     assert.match(
       problems('CREATE TABLE a (x);\nCOMMIT;\nCREATE TABLE b (x);\n').join(),
       /^2: COMMIT without a BEGIN before it would commit the migration midway/,
@@ -116,7 +116,7 @@ describe('core/sql-migration', () => {
     ])
   })
 
-  it('names the VACUUM statement and its line, and offers a migration of its own, instead of making this one non-atomic', () => {
+  it('names the VACUUM statement and its line, and offers a migration of its own, instead of making this one non-atomic', async () => {
     const found = problems('CREATE TABLE a (x);\nINSERT INTO a VALUES (1);\nVACUUM;\nPRAGMA journal_mode = WAL;\n')
     assert.equal(found.length, 2)
     assert.match(
@@ -126,7 +126,7 @@ describe('core/sql-migration', () => {
     assert.match(found[1], /^4: "PRAGMA journal_mode = WAL" cannot run inside a transaction/)
   })
 
-  it('turns a PRAGMA foreign_keys = OFF … ON pair into a foreignKeys = false migration, whatever the spelling', () => {
+  it('turns a PRAGMA foreign_keys = OFF … ON pair into a foreignKeys = false migration, whatever the spelling', async () => {
     for (const off of [
       'PRAGMA foreign_keys = OFF',
       'pragma foreign_keys=0',
@@ -144,14 +144,14 @@ describe('core/sql-migration', () => {
     assert.deepEqual(sqlOf(parseSqlMigration('PRAGMA foreign_keys;\n')), ['PRAGMA foreign_keys'])
   })
 
-  it("leaves a non-transactional section's statements as written: the file manages its own transactions", () => {
+  it("leaves a non-transactional section's statements as written: the file manages its own transactions", async () => {
     const m = parseSqlMigration(
       '-- migrate:up transaction:false\nPRAGMA foreign_keys = OFF;\nBEGIN;\nCREATE TABLE a (x);\nCOMMIT;\nVACUUM;\n',
     )
     assert.deepEqual([m.foreignKeys, sqlOf(m).length, m.problems, m.notes], [true, 5, [], []])
   })
 
-  it("accepts drizzle's --> statement-breakpoint separators", () => {
+  it("accepts drizzle's --> statement-breakpoint separators", async () => {
     const m = parseSqlMigration('CREATE TABLE `a` (\n\t`x` integer\n);\n--> statement-breakpoint\nCREATE INDEX `a_x` ON `a` (`x`);')
     assert.deepEqual(
       [sqlOf(m), linesOf(m), m.problems],
@@ -159,7 +159,7 @@ describe('core/sql-migration', () => {
     )
   })
 
-  it('counts lines in files with CRLF line ends and a byte order mark', () => {
+  it('counts lines in files with CRLF line ends and a byte order mark', async () => {
     const m = parseSqlMigration('\uFEFF-- migrate:up\r\nCREATE TABLE a (x);\r\n\r\nVACUUM;\r\n')
     assert.deepEqual(
       [linesOf(m), problems('\uFEFF-- migrate:up\r\nCREATE TABLE a (x);\r\n\r\nVACUUM;\r\n').map((p) => p.slice(0, 2))],
@@ -167,7 +167,7 @@ describe('core/sql-migration', () => {
     )
   })
 
-  it('refuses PRAGMA writable_schema unless the file opts in with unsafe:true', () => {
+  it('refuses PRAGMA writable_schema unless the file opts in with unsafe:true', async () => {
     const edit =
       "PRAGMA writable_schema = ON;\nUPDATE sqlite_master SET sql = replace(sql, 'x', 'y') WHERE name = 'a';\nPRAGMA writable_schema = OFF;\n"
     const found = problems(edit)
@@ -182,7 +182,7 @@ describe('core/sql-migration', () => {
     assert.deepEqual([opted.unsafe, sqlOf(opted).length, opted.problems], [true, 3, []])
   })
 
-  it('reports every problem of a file at once, in line order', () => {
+  it('reports every problem of a file at once, in line order', async () => {
     const found = problems('COMMIT;\nVACUUM;\nPRAGMA writable_schema = 1;\nROLLBACK;\n')
     assert.deepEqual(
       found.map((p) => p.split(':')[0]),
@@ -190,7 +190,7 @@ describe('core/sql-migration', () => {
     )
   })
 
-  it('compiles to a self-contained module that runs each statement and names the line of the one that fails', () => {
+  it('compiles to a self-contained module that runs each statement and names the line of the one that fails', async () => {
     const m = parseSqlMigration('-- migrate:up\nCREATE TABLE a (x);\nINSERT INTO nope VALUES (1);\n-- migrate:down\nDROP TABLE a;\n')
     const source = renderSqlModule({ ...m, foreignKeys: false, unsafe: true }, '001_a.sql')
     assert.doesNotMatch(source, /require\(/)

@@ -5,7 +5,7 @@ import { typeScriptSqlProblems } from '../../tasks/core/typescript-sql'
 const at = (source: string) => typeScriptSqlProblems(source).map((p) => `${p.line}:${p.column} ${p.message.slice(0, 40)}`)
 
 describe('core/typescript-sql', () => {
-  it('finds what the guard would refuse in literals passed to exec, prepare and pragma, with line and column', () => {
+  it('finds what the guard would refuse in literals passed to exec, prepare and pragma, with line and column', async () => {
     const source = [
       "import type { Migration } from 'gulp-sqlite-migrate'",
       "export const up: Migration['up'] = (db) => {",
@@ -24,7 +24,7 @@ describe('core/typescript-sql', () => {
     ])
   })
 
-  it('leaves alone what it cannot judge: comments, interpolated templates, variables, and fine SQL', () => {
+  it('leaves alone what it cannot judge: comments, interpolated templates, variables, and fine SQL', async () => {
     const source = [
       "// db.exec('VACUUM') once, by hand",
       "/* db.exec('BEGIN') */",
@@ -39,7 +39,7 @@ describe('core/typescript-sql', () => {
     assert.deepEqual(at(source), [])
   })
 
-  it('does not judge a migration that runs outside the transaction or opts into unsafe: the guard decides at run time', () => {
+  it('does not judge a migration that runs outside the transaction or opts into unsafe: the guard decides at run time', async () => {
     assert.deepEqual(at("export const transaction = false\nexport const up = (db) => db.exec('VACUUM')\n"), [])
     assert.deepEqual(at("export const unsafe = true\nexport const up = (db) => db.exec('PRAGMA writable_schema = ON')\n"), [])
     assert.equal(at("export const transaction = true\nexport const up = (db) => db.exec('VACUUM')\n").length, 1)

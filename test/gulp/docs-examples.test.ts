@@ -27,7 +27,7 @@ describe('docs/writing-migrations.md: the SQL and helper examples (in process)',
   })
   afterEach(() => project.remove())
 
-  it('has the examples this test runs', () => {
+  it('has the examples this test runs', async () => {
     assert.equal(SQL.length, 2, SQL.map((b) => `${b.file}:${b.line}`).join(', '))
     assert.deepEqual(NAMED.map(pathOf), ['lib/timestamps.ts', '20261126143654_add_post_timestamps.ts'])
   })
