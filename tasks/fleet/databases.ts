@@ -4,16 +4,27 @@
  * is read line by line, so a list of a million paths is never held as one string.
  */
 import { createReadStream } from 'node:fs'
-import { resolve } from 'node:path'
+import { isAbsolute, relative, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { MigrateError } from '../errors'
+
+/** A path relative to the working directory when it is under it (messages name files that way), else absolute. */
+function asGiven(path: string, cwd: string): string {
+  const absolute = resolve(cwd, path)
+  const fromHere = relative(process.cwd(), absolute)
+  return fromHere === '' || fromHere.startsWith('..') || isAbsolute(fromHere) ? absolute : fromHere
+}
 
 /** The paths a glob matches, sorted (the order of a run, and of its report, is the same every time). */
 async function globbed(pattern: string, cwd: string): Promise<string[]> {
   const { glob } = await import('tinyglobby')
-  const found = await glob([pattern], { cwd, absolute: true, onlyFiles: true, expandDirectories: false, dot: true })
+  // Relative to the working directory when under it, as the user wrote them: that is how messages name them.
+  const found = await glob([pattern], { cwd, absolute: false, onlyFiles: true, expandDirectories: false, dot: true })
   // SQLite's companions are never databases of their own.
-  return found.filter((path) => !/-(?:journal|wal|shm)$/.test(path)).sort()
+  return found
+    .filter((path) => !/-(?:journal|wal|shm)$/.test(path))
+    .map((path) => asGiven(path, cwd))
+    .sort()
 }
 
 async function* listed(file: string, cwd: string): AsyncGenerator<string> {
@@ -23,7 +34,7 @@ async function* listed(file: string, cwd: string): AsyncGenerator<string> {
     const lines = createInterface({ input: stream, crlfDelay: Infinity })
     for await (const line of lines) {
       const path = line.trim()
-      if (path !== '' && !path.startsWith('#')) yield resolve(cwd, path)
+      if (path !== '' && !path.startsWith('#')) yield asGiven(path, cwd)
     }
   } catch (error) {
     throw new MigrateError(

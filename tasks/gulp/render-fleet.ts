@@ -1,7 +1,9 @@
 /** What a fleet run prints: progress now and then, each failure as it happens, a summary; the fleet's versions. */
 import type { FleetSummary, FleetVersions } from '../core/fleet'
 import type { FleetDatabaseResult, FleetProgress } from '../fleet/run'
+import { describeProblem } from '../problem-messages'
 import { formatMs, plural } from './report'
+import { cliWording } from './wording'
 
 /** Failures printed one by one before the rest is only counted (all of them are in `--json`). */
 export const FAILURES_SHOWN = 50
@@ -17,8 +19,11 @@ export function renderProgress(progress: FleetProgress): string {
   return `Fleet: ${progress.done}${of} databases done${failed}, ${perSecond.toFixed(0)}/s${left}`
 }
 
+/** One line: the database, then why it failed, worded for the command line (the message names the file already, mostly). */
 export function renderFailure(result: FleetDatabaseResult, label: (path: string) => string): string {
-  return `${label(result.database)}: ${result.error ?? 'failed'}`
+  const reason = (result.problem ? describeProblem(result.problem, cliWording()) : (result.error ?? 'failed')).split('\n')[0]
+  const name = label(result.database)
+  return reason.includes(name) ? reason : `${name}: ${reason}`
 }
 
 export function renderFleetSummary(summary: FleetSummary, verb: 'migrated' | 'rolled back' | 'rehearsed'): string {
@@ -43,7 +48,8 @@ export function renderVersions(versions: FleetVersions, label: (path: string) =>
     lines.push(`  ${group.databases} ${at}${group.behind > 0 ? ` (${group.behind} pending)` : ''}`)
   }
   for (const d of versions.drifted.slice(0, FAILURES_SHOWN)) lines.push(`Drifted: ${label(d.database)} (${d.drifted.join(', ')})`)
-  for (const d of versions.unreadable.slice(0, FAILURES_SHOWN)) lines.push(`Unreadable: ${label(d.database)}: ${d.error}`)
+  for (const d of versions.unreadable.slice(0, FAILURES_SHOWN))
+    lines.push(`Unreadable: ${d.error?.includes(label(d.database)) ? d.error : `${label(d.database)}: ${d.error}`}`)
   const hidden = Math.max(0, versions.drifted.length - FAILURES_SHOWN) + Math.max(0, versions.unreadable.length - FAILURES_SHOWN)
   if (hidden > 0) lines.push(`... and ${hidden} more (all of them are in --json)`)
   return lines
