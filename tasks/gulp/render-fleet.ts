@@ -1,7 +1,7 @@
 /** What a fleet run prints: progress now and then, each failure as it happens, a summary; the fleet's versions. */
 import type { FleetSummary, FleetVersions } from '../core/fleet'
 import type { FleetDatabaseResult, FleetProgress } from '../fleet/run'
-import { describeProblem } from '../problem-messages'
+import { describeProblem, type Wording } from '../problem-messages'
 import { formatMs, plural } from './report'
 import { cliWording } from './wording'
 
@@ -19,9 +19,16 @@ export function renderProgress(progress: FleetProgress): string {
   return `Fleet: ${progress.done}${of} databases done${failed}, ${perSecond.toFixed(0)}/s${left}`
 }
 
+/** The command line's words, where the database of a message is one of `--databases`, not `--db`. */
+const CLI = cliWording()
+const FLEET_WORDING: Wording = {
+  option: (name, value) => (name === 'database' ? 'the --databases selection' : CLI.option(name, value)),
+  command: CLI.command,
+}
+
 /** One line: the database, then why it failed, worded for the command line (the message names the file already, mostly). */
 export function renderFailure(result: FleetDatabaseResult, label: (path: string) => string): string {
-  const reason = (result.problem ? describeProblem(result.problem, cliWording()) : (result.error ?? 'failed')).split('\n')[0]
+  const reason = (result.problem ? describeProblem(result.problem, FLEET_WORDING) : (result.error ?? 'failed')).split('\n')[0]
   const name = label(result.database)
   return reason.includes(name) ? reason : `${name}: ${reason}`
 }
