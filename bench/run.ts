@@ -10,6 +10,7 @@
  *   npm run bench -- --smoke               # seconds: proves every scenario runs and reports; what CI runs
  *   npm run bench -- --sizes=1000 --only=noop,edit --watch-sizes=500
  *   npm run bench -- --sizes=1000 --only=compile,clone,edit --watch-sizes=   # the engine scenarios
+ *   npm run bench -- --only=fleet --watch-sizes=                             # 1000 databases × 20 migrations (--fleet-sizes=1000)
  *
  * Modules: fixtures.ts writes the projects, contenders.ts says how each tool runs, engines.ts names the compile
  * engines, harness.ts times and prints, scenarios.ts is the table of scenarios and targets, watch.ts and probe.ts
@@ -21,6 +22,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { apiTool, cliTool, otherContenders, type OurTool } from './contenders'
 import { engineDir, ENGINES, writeEngineGulpfile, type Engine } from './engines'
+import { fleetMigrations } from './fleet'
 import { projectDirs, writeOurs, writeProjects } from './fixtures'
 import { measure, printMeasured, Targets, type Contender } from './harness'
 import { peersInstalled, WORK_ROOT } from './paths'
@@ -31,9 +33,11 @@ export interface BenchOptions {
   readonly smoke: boolean
   readonly sizes: readonly number[]
   readonly watchSizes: readonly number[]
+  /** Numbers of databases for the fleet scenario (20 migrations each, 3 at --smoke). */
+  readonly fleetSizes: readonly number[]
   readonly runs: number
   readonly warmups: number
-  /** --only=apply,noop,compile,clone,edit,helper: just these (the watch scenario runs at --watch-sizes, empty for none). */
+  /** --only=apply,noop,compile,clone,edit,helper,fleet: just these (the watch scenario runs at --watch-sizes, empty for none). */
   readonly only?: readonly ScenarioId[]
   /** Whether knex, umzug and Kysely take part. */
   readonly peers: boolean
@@ -53,12 +57,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       runs: { type: 'string' },
       smoke: { type: 'boolean', default: false },
       'watch-sizes': { type: 'string' },
+      'fleet-sizes': { type: 'string' },
       only: { type: 'string' },
     },
   })
   const smoke = values.smoke
   const only = values.only?.split(',') as ScenarioId[] | undefined
-  const ids = SCENARIOS.filter((s) => !s.atWatchSizes).map((s) => s.id)
+  const ids = [...new Set(SCENARIOS.filter((s) => !s.atWatchSizes).map((s) => s.id))]
   const unknown = only?.filter((id) => !ids.includes(id))
   if (unknown?.length)
     throw new Error(`--only takes ${ids.join(', ')} (the watch scenario runs at --watch-sizes); got ${unknown.join(', ')}`)
@@ -66,12 +71,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     smoke,
     sizes: numbers(values.sizes ?? (smoke ? '5' : '100,1000')),
     watchSizes: numbers(values['watch-sizes'] ?? (smoke ? '5' : '10,500')),
+    fleetSizes: numbers(values['fleet-sizes'] ?? (smoke ? '10' : '1000')),
     runs: Number(values.runs ?? (smoke ? 1 : 5)),
     warmups: smoke ? 0 : 1,
     only,
     peers: !smoke && peersInstalled(),
   }
-  for (const n of [...options.sizes, ...options.watchSizes, options.runs]) {
+  for (const n of [...options.sizes, ...options.watchSizes, ...options.fleetSizes, options.runs]) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`sizes and --runs are whole numbers from 1: got ${n}`)
   }
   return options
@@ -88,7 +94,8 @@ function sizeContext(n: number, root: string, tools: OurTools, options: BenchOpt
   const keep = (contenders: readonly Contender[]) =>
     contenders.filter((c) => (c.needs === 'peers' ? options.peers : c.needs === 'full-run' ? !options.smoke : true))
   const engines = tools.engines.map(({ engine, tool }) => ({ engine, tool, dir: engineDir(root, engine) }))
-  return { n, dirs, ours: tools.ours, engines, others: otherContenders(dirs, root, n), runs: options.runs, keep }
+  const { smoke, peers, runs } = options
+  return { n, smoke, peers, dirs, ours: tools.ours, engines, others: otherContenders(dirs, root, n), runs, keep }
 }
 
 async function runScenario(scenario: Scenario, ctx: SizeContext, options: BenchOptions, targets: Targets): Promise<void> {
@@ -121,13 +128,23 @@ async function runAll(options: BenchOptions, work: string): Promise<void> {
     })),
   }
   const targets = new Targets()
-  const wanted = (s: Scenario) => !s.atWatchSizes && (!options.only || options.only.includes(s.id))
-  for (const n of options.sizes) {
+  const wanted = (s: Scenario) => !options.only || options.only.includes(s.id)
+  const atSizes = (s: Scenario) => !s.atWatchSizes && !s.atFleetSizes
+  for (const n of SCENARIOS.some((s) => atSizes(s) && wanted(s)) ? options.sizes : []) {
     const ctx = sizeContext(n, join(work, String(n)), tools, options)
     writeProjects(ctx.dirs, n, options.peers)
     for (const { dir } of ctx.engines) if (dir !== ctx.dirs.ours) writeOurs(dir, n)
     console.log(`\n=== N = ${n} migrations (${options.runs} rounds, medians [min - max]) ===`)
-    for (const scenario of SCENARIOS.filter(wanted)) await runScenario(scenario, ctx, options, targets)
+    for (const scenario of SCENARIOS.filter((s) => atSizes(s) && wanted(s))) await runScenario(scenario, ctx, options, targets)
+  }
+  for (const n of options.fleetSizes) {
+    const scenarios = SCENARIOS.filter((s) => s.atFleetSizes && wanted(s))
+    if (scenarios.length === 0) continue
+    const ctx = sizeContext(n, join(work, `fleet-${n}`), tools, options)
+    console.log(
+      `\n=== fleet of ${n} databases × ${fleetMigrations(options.smoke)} migrations (${options.runs} rounds, medians [min - max]) ===`,
+    )
+    for (const scenario of scenarios) await runScenario(scenario, ctx, options, targets)
   }
   for (const n of options.watchSizes) {
     const ctx = sizeContext(n, join(work, `watch-${n}`), tools, options)

@@ -4,14 +4,15 @@
  * engine is divided by) or a probe that prints its own figures, and its targets.
  */
 import { appendFileSync, cpSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { OtherContenders, OurTool } from './contenders'
 import type { Engine, EngineKey } from './engines'
+import { fleetDirs, freshContenders, freshDatabases, noopContenders, peakRss, writeFleetProject, type FleetDirs } from './fleet'
 import { fresh, migrationId, ourDatabase, peerDatabase, writeOurs, type ProjectDirs } from './fixtures'
 import { fmt, median, timeOnce, type Contender } from './harness'
 import { watchLatencies } from './watch'
 
-export type ScenarioId = 'apply' | 'noop' | 'compile' | 'clone' | 'edit' | 'helper' | 'watch'
+export type ScenarioId = 'apply' | 'noop' | 'compile' | 'clone' | 'edit' | 'helper' | 'fleet' | 'watch'
 
 /** One compile engine, our tool with it, and its own copy of our project. */
 export interface EngineProject {
@@ -24,8 +25,12 @@ export interface EngineProject {
 export type Figures = ReadonlyMap<string, number>
 
 export interface SizeContext {
-  /** Number of migrations in the projects. */
+  /** Number of migrations in the projects; in the fleet scenarios, number of databases. */
   readonly n: number
+  /** --smoke: the fleet scenarios run fewer migrations, through the API in this process. */
+  readonly smoke: boolean
+  /** Whether knex, umzug and Kysely take part. */
+  readonly peers: boolean
   readonly dirs: ProjectDirs
   readonly ours: OurTool
   /** Our tool with each compile engine, each on its own project. */
@@ -51,6 +56,8 @@ interface ScenarioBase {
   readonly targetsFrom: number
   /** Runs at each of --watch-sizes (on a project of its own) rather than at each of --sizes. */
   readonly atWatchSizes?: true
+  /** Runs at each of --fleet-sizes (numbers of databases, on a project of its own) rather than at each of --sizes. */
+  readonly atFleetSizes?: true
 }
 
 /** Contenders timed in alternating rounds, printed with their ratios to ours, or to `baseline`. */
@@ -91,6 +98,23 @@ const engineRatio = (engine: EngineKey, operation: 'migrate' | 'build', what: (n
   ratio((n) => `${what(n)}, ${engine === 'ts7' ? 'TS 7 tsc' : 'TS 5.9 gulp-typescript'}`, against, limit, `${engine}:${operation}`)
 
 const distOf = (dir: string) => join(dir, 'migrations', 'dist')
+
+/** A fleet size's project: written and compiled (`gulp migrate:build`) once, whichever fleet scenario runs first. */
+const fleetProjects = new Map<string, FleetDirs>()
+async function fleetProject({ dirs: projects, ours, smoke, peers }: SizeContext): Promise<FleetDirs> {
+  const dirs = fleetDirs(dirname(projects.ours))
+  if (!fleetProjects.has(dirs.root)) {
+    writeFleetProject(dirs, smoke, peers)
+    await timeOnce(ours.build(dirs.ours))
+    fleetProjects.set(dirs.root, dirs)
+  }
+  return dirs
+}
+
+/** Peak RSS of the fleet at a quarter of the size and at the size (or at the size and 4x, `FLEET_RSS_UP`). */
+const rssCounts = (n: number): number[] => (FLEET_RSS_UP ? [n, 4 * n] : [Math.max(1, Math.round(n / 4)), n])
+const FLEET_RSS_UP = false
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -204,6 +228,69 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     targetsFrom: 1000,
     targets: [{ label: (n) => `createMigratedDatabase() after the first, at ${n}`, value: (f) => f.get('later'), limit: 5, unit: ' ms' }],
+  },
+  {
+    // N tenant databases, fresh (empty files, recreated before every run), each to migrate from nothing.
+    id: 'fleet',
+    kind: 'rounds',
+    atFleetSizes: true,
+    title: (n) => `fleet, fresh: ${n} databases, every migration pending (the loop over applyMigrations() is the baseline)`,
+    baseline: 'loop',
+    contenders: async (ctx) => freshContenders(await fleetProject(ctx), ctx.n, ctx.smoke, new Map()),
+    targetsFrom: 1000,
+    targets: [
+      ratio((n) => `fleet of ${n}, fresh: migrateFleet() / loop over applyMigrations()`, 'loop', 1 / 1.6, 'fleet'),
+      ratio((n) => `fleet of ${n}, fresh: migrateFleet() / knex loop`, 'knex-loop', 1.0, 'fleet'),
+    ],
+  },
+  {
+    id: 'fleet',
+    kind: 'rounds',
+    atFleetSizes: true,
+    title: (n) => `fleet, nothing pending: ${n} databases up to date`,
+    async contenders(ctx) {
+      const dirs = await fleetProject(ctx)
+      freshDatabases(dirs.databases, ctx.n)
+      const [fleet] = freshContenders(dirs, ctx.n, ctx.smoke, new Map()).filter((c) => c.key === 'fleet')
+      await timeOnce(fleet) // every database migrated
+      const contenders = noopContenders(dirs, ctx.ours, ctx.smoke)
+      for (const c of contenders.slice(1)) await timeOnce(c) // the one database, migrated
+      return contenders
+    },
+    targetsFrom: 1000,
+    targets: [
+      {
+        label: (n) => `fleet of ${n}, nothing pending: whole gulp migrate --databases`,
+        value: (f) => f.get('fleet-noop'),
+        limit: 1000,
+        unit: ' ms',
+      },
+    ],
+  },
+  {
+    id: 'fleet',
+    kind: 'probe',
+    atFleetSizes: true,
+    skippedAtSmoke: 'peak RSS is measured in child processes on a full-size fleet',
+    title: (n) => `fleet, memory: peak RSS of migrateFleet() (default pool, fresh) over ${rssCounts(n).join(' and ')} databases`,
+    async probe(ctx, title) {
+      const dirs = await fleetProject(ctx)
+      const counts = rssCounts(ctx.n)
+      const rss = peakRss(dirs, counts, Math.max(3, Math.min(ctx.runs, 5)))
+      const [small, large] = counts.map((count) => rss.get(count) ?? NaN)
+      const lines = counts.map((count) => `  ${String(count).padStart(6)} databases  ${mb(rss.get(count) ?? NaN)} (median peak RSS)`)
+      console.log(`\n${title}\n${lines.join('\n')}\n  ratio ${(large / small).toFixed(2)}x for ${counts[1] / counts[0]}x the databases`)
+      return new Map([['rss-ratio', large / small]])
+    },
+    targetsFrom: 1000,
+    targets: [
+      {
+        label: (n) => `fleet memory: peak RSS at ${rssCounts(n)[1]} / at ${rssCounts(n)[0]} databases`,
+        value: (f) => f.get('rss-ratio'),
+        limit: 1.25,
+        unit: 'x',
+      },
+    ],
   },
   {
     id: 'watch',

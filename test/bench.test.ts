@@ -38,8 +38,9 @@ function assertRounds(scenario: RoundsScenario, title: string, lines: readonly s
     return { line, name, ours, toBaseline, isBaseline }
   })
   if (scenario.baseline !== undefined) {
-    // Every engine is timed (a line naming it); each line is divided by the baseline when that was timed (not at --smoke).
-    for (const engine of ENGINES) {
+    // In an engine scenario, every engine is timed (a line naming it); each line is divided by the baseline when
+    // that was timed (not at --smoke).
+    for (const engine of scenario.atFleetSizes ? [] : ENGINES) {
       assert.ok(
         parsed.some(({ name }) => name.startsWith(`gulp-sqlite-migrate, ${engine.label}:`)),
         `${title}: no line for ${engine.label}`,
@@ -98,7 +99,7 @@ describe('bench (smoke size)', function () {
     const options = parseOptions(['--smoke'])
 
     for (const scenario of SCENARIOS) {
-      for (const n of scenario.atWatchSizes ? options.watchSizes : options.sizes) {
+      for (const n of scenario.atWatchSizes ? options.watchSizes : scenario.atFleetSizes ? options.fleetSizes : options.sizes) {
         const title = scenario.title(n)
         const lines = printed.get(title)
         assert.ok(lines, `scenario ${scenario.id} at ${n} not printed:\n${result.stdout}`)
