@@ -252,13 +252,16 @@ export interface SqlInspection {
   readonly violation: string | undefined
   /** The tables it drops, so that a drop foreign keys would turn into a silent cascade can be refused. */
   readonly droppedTables: readonly string[]
+  /** It runs a PRAGMA (which may change a setting of the connection, to be put back after the migration). */
+  readonly hasPragma: boolean
 }
 
 /** What the guard needs to know of `sql`, from one reading of it. */
 export function inspectSql(sql: string, options: { readonly allowUnsafe?: boolean } = {}): SqlInspection {
   const statements = splitStatements(tokenize(sql))
   const droppedTables = statements.map(droppedTable).filter((name): name is string => name !== undefined)
-  return { violation: violationOf(statements, options.allowUnsafe === true), droppedTables }
+  const hasPragma = statements.some((statement) => isKeyword(leading(statement, 1)[0], 'PRAGMA'))
+  return { violation: violationOf(statements, options.allowUnsafe === true), droppedTables, hasPragma }
 }
 
 /**

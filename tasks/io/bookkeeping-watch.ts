@@ -34,22 +34,23 @@ export class BookkeepingWatch {
     })
   }
 
-  private statements?: { writes: ValueStatement; present: ValueStatement; columns: ValueStatement }
+  private statement?: ValueStatement
 
-  /** Writes so far, the triggers still in place, and the tables' columns. */
+  /**
+   * Writes so far, the triggers still in place, and the tables' definitions, in one statement (taken twice per
+   * migration). A drop, re-creation or ALTER of a table changes its `sql` or drops its triggers with it.
+   */
   snapshot(): string {
-    // Prepared once, after the first arm() (they read the temporary table); SQLite re-prepares them when the
-    // schema changes, and a re-armed counter is found again by name.
-    this.statements ??= {
-      writes: valueStatement(this.db, `SELECT n FROM temp.${COUNTER}`),
-      present: valueStatement(
-        this.db,
-        `SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name IN (${this.triggers.map(() => '?').join(', ')})`,
-      ),
-      columns: valueStatement(this.db, `SELECT group_concat(name || ' ' || type || ' ' || pk, ',') FROM pragma_table_info(?)`),
-    }
-    const { writes, present, columns } = this.statements
-    return `${String(writes.get())}|${String(present.get(...this.triggers))}|${this.tables.map((t) => String(columns.get(t))).join('|')}`
+    // Prepared once, after the first arm() (it reads the temporary table); SQLite re-prepares it when the schema
+    // changes, and a re-armed counter is found again by name.
+    const list = (names: readonly string[]) => names.map((name) => `'${name.replace(/'/g, "''")}'`).join(', ')
+    this.statement ??= valueStatement(
+      this.db,
+      `SELECT (SELECT n FROM temp.${COUNTER}) || '|' || ` +
+        `(SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name IN (${list(this.triggers)})) || '|' || ` +
+        `ifnull((SELECT group_concat(name || ':' || sql, '|') FROM main.sqlite_master WHERE type = 'table' AND name IN (${list(this.tables)})), '')`,
+    )
+    return String(this.statement.get())
   }
 
   /** Removes the temporary objects; call outside a transaction, when the run ends. */

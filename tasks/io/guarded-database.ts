@@ -15,12 +15,15 @@ import { INTERNAL_SQL } from './internal-sql'
 export interface GuardOptions {
   /** The migration exports `unsafe = true`: `PRAGMA writable_schema` is allowed. */
   readonly unsafe?: boolean
+  /** Called before the first SQL with a PRAGMA runs (to note the connection's settings, and put them back after). */
+  readonly beforePragma?: () => void
 }
 
 function check(db: Database, sql: unknown, options: GuardOptions): void {
   if (typeof sql !== 'string') return
-  const { violation, droppedTables } = inspectSql(sql, { allowUnsafe: options.unsafe === true })
+  const { violation, droppedTables, hasPragma } = inspectSql(sql, { allowUnsafe: options.unsafe === true })
   if (violation) throw new Error(`Refused SQL: ${violation}`)
+  if (hasPragma) options.beforePragma?.()
   for (const table of droppedTables) refuseCascadingDrop(db, table)
 }
 

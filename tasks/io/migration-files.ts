@@ -1,5 +1,5 @@
 /** Finding compiled migrations on disk and loading them. */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import type { AvailableMigration } from '../core/plan'
 import { migrationChecksum } from '../core/checksum'
@@ -139,21 +139,41 @@ function sourceFileNames(sourceDir: string): Map<string, string> {
   return new Map(entries.filter(isSourceMigrationFile).map((file) => [migrationId(file), file]))
 }
 
+/** Modules loaded in this process, by file and what they were compiled from: a run over many databases loads each once. */
+const loadedModules = new Map<string, { readonly key: string; readonly module: Migration }>()
+
 /**
- * Loads a compiled migration fresh (a long-running watch process would otherwise get the old module, or an old
- * helper, from `require`'s cache) and checks its shape before any of it runs.
+ * Loads a compiled migration and checks its shape before any of it runs. A file loaded before and not compiled
+ * again since (same output file, same source and helper checksums) is not read again; anything else is loaded
+ * fresh, with every helper beside it, so a long-running watch process never runs an old module or an old helper.
  */
 export function loadMigration(migration: CompiledMigration): Migration {
-  let loaded: unknown
+  const path = resolve(migration.file) // relative to the working directory, not to this module
+  let key: string | undefined
   try {
-    const path = resolve(migration.file) // relative to the working directory, not to this module
-    // The migration and every helper compiled beside it: a helper edited in a watch session must be read again too.
+    const { mtimeMs, size } = statSync(path)
+    key = `${mtimeMs}|${size}|${migration.checksum}|${JSON.stringify(migration.helpers ?? {})}`
+  } catch {
+    // require() below says what is wrong with the file
+  }
+  const known = loadedModules.get(path)
+  if (key !== undefined && known?.key === key) return known.module
+  const module = checkedModule(migration, requireFresh(migration, path))
+  if (key !== undefined) loadedModules.set(path, { key, module })
+  return module
+}
+
+function requireFresh(migration: CompiledMigration, path: string): unknown {
+  try {
     const folder = dirname(path) + sep
-    for (const key of Object.keys(require.cache)) if (key.startsWith(folder)) delete require.cache[key]
-    loaded = require(path)
+    for (const cached of Object.keys(require.cache)) if (cached.startsWith(folder)) delete require.cache[cached]
+    return require(path)
   } catch (error) {
     throw new MigrateError({ kind: 'module-load-failed', file: migration.source, cause: describeThrown(error) }, { cause: error })
   }
+}
+
+function checkedModule(migration: CompiledMigration, loaded: unknown): Migration {
   const exported = loaded as Partial<Migration> & { default?: Partial<Migration> }
   const module = typeof exported.up !== 'function' && exported.default && typeof exported.default === 'object' ? exported.default : exported
   const problems: string[] = []

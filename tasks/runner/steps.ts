@@ -28,11 +28,13 @@ export interface ReplaceStep extends Step {
 export async function runMigrationFunction(db: Database, module: Migration, direction: Direction, inTransaction: boolean): Promise<void> {
   const fn = (direction === 'up' ? module.up : module.down) as MigrationFn
   const unsafe = module.unsafe === true
-  // Outside a transaction the executor keeps the settings itself (it must restore them before recording).
-  const connection = inTransaction ? connectionState(db) : undefined
+  // Settings change only through a PRAGMA, which the guard sees before it runs: they are read then, not before and
+  // after every migration. Outside a transaction the executor keeps the settings itself (before recording).
+  let connection: { restore(): void } | undefined
+  const beforePragma = () => void (connection ??= connectionState(db))
   if (unsafe) setUnsafeMode(db, true)
   try {
-    await fn(inTransaction ? guardedDatabase(db, { unsafe }) : db)
+    await fn(inTransaction ? guardedDatabase(db, { unsafe, beforePragma }) : db)
   } finally {
     if (unsafe && db.open) setUnsafeMode(db, false)
     connection?.restore()
