@@ -4,7 +4,7 @@
  * test/e2e/fleet.test.ts).
  */
 import { strict as assert } from 'node:assert'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { TestProject } from '../helpers/project'
@@ -98,11 +98,16 @@ describe('gulp migrate --databases (in process)', function () {
   it('reads the databases from @list.txt, one path a line', async () => {
     makeTenants(3)
     writeFileSync(join(project.dir, 'list.txt'), `# tenants\n${tenant(1)}\n\n${tenant(3)}\n`)
-    assert.match(
-      await taskOutput(project, 'migrate', [`--databases=@${join(project.dir, 'list.txt')}`]),
-      /Fleet of 2 databases: 2 migrated/,
-    )
+    const output = await taskOutput(project, 'migrate', [`--databases=@${join(project.dir, 'list.txt')}`, '--backup'])
+    assert.match(output, /Fleet of 2 databases: 2 migrated/)
     assert.deepEqual(recorded(tenant(2)), [])
+    // --backup: each database backed up next to it before its first change.
+    assert.deepEqual(
+      readdirSync(tenants())
+        .filter((f) => f.endsWith('.backup'))
+        .map((f) => f.slice(0, 3)),
+      ['t01', 't03'],
+    )
   })
 
   it('status summarises the fleet by version; check fails for databases behind (10) or drifted (11)', async () => {
