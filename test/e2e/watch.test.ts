@@ -143,6 +143,12 @@ describe('gulp migrate:watch', function () {
     assert.ok(runs.length <= 2, `expected the burst to be debounced into one or two runs, saw ${runs.length}:\n${watcher.output}`)
     assert.equal(project.recorded().length, 6)
 
+    // a .sql migration is watched and applied too (its BEGIN … COMMIT replaced by the runner's transaction)
+    const sqlStart = watcher.output.length
+    project.write('007_tags.sql', 'BEGIN;\nCREATE TABLE tags (id INTEGER);\nCOMMIT;\n')
+    await watcher.waitFor(/Applied 007_tags/, sqlStart)
+    assert.deepEqual(columns('tags'), ['id'])
+
     assert.equal(await watcher.stop(), 0, watcher.output)
     assert.match(readFileSync(join(project.migrationsDir, 'schema.sql'), 'utf8'), /CREATE TABLE base[^]*CREATE TABLE burst_6/)
   })
