@@ -256,12 +256,30 @@ export interface SqlInspection {
   readonly hasPragma: boolean
 }
 
+/**
+ * Readings of the texts seen last: a fleet runs the same migration texts on every database, and a migration's
+ * loop runs the same statement many times. Bounded, so that a data migration of a million distinct INSERT texts
+ * does not keep them all.
+ */
+const readings = new Map<string, SqlInspection>()
+const READINGS_KEPT = 2000
+
 /** What the guard needs to know of `sql`, from one reading of it. */
 export function inspectSql(sql: string, options: { readonly allowUnsafe?: boolean } = {}): SqlInspection {
+  const key = `${options.allowUnsafe === true ? 1 : 0}${sql}`
+  const known = readings.get(key)
+  if (known) return known
+  const reading = readSql(sql, options.allowUnsafe === true)
+  if (readings.size >= READINGS_KEPT) readings.clear()
+  readings.set(key, reading)
+  return reading
+}
+
+function readSql(sql: string, allowUnsafe: boolean): SqlInspection {
   const statements = splitStatements(tokenize(sql))
   const droppedTables = statements.map(droppedTable).filter((name): name is string => name !== undefined)
   const hasPragma = statements.some((statement) => isKeyword(leading(statement, 1)[0], 'PRAGMA'))
-  return { violation: violationOf(statements, options.allowUnsafe === true), droppedTables, hasPragma }
+  return Object.freeze({ violation: violationOf(statements, allowUnsafe), droppedTables, hasPragma })
 }
 
 /**

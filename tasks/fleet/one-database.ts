@@ -6,6 +6,7 @@
  * Runs in a worker thread (see `worker.ts`) or in the calling thread; both hold a {@link FleetContext} made once,
  * so the migration modules are loaded once per thread, not once per database.
  */
+import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { performance } from 'node:perf_hooks'
 import { applyMigrations, rollbackMigrations } from '../api'
 import type { DatabaseVersion, FleetOutcome } from '../core/fleet'
@@ -121,10 +122,13 @@ async function run(database: string, context: FleetContext): Promise<Pick<FleetD
 export function isUpToDate(database: string, context: FleetContext): boolean {
   const { job, connection, available } = context
   if (job.kind !== 'apply' || job.to !== undefined) return false
-  let db: ReturnType<typeof openDatabase> | undefined
+  let db: Database | undefined
   try {
-    const opening: OpenDatabaseOptions & { readonly driver?: DriverName } = { busyTimeoutMs: 0, driver: connection.driver, readonly: true }
-    db = openDatabase(database, opening)
+    // A bare read-only connection: any error (missing, locked, corrupt, a hot journal) sends it to the runner.
+    db =
+      (connection.driver ?? 'better-sqlite3') === 'better-sqlite3'
+        ? new BetterSqlite3(database, { readonly: true, fileMustExist: true, timeout: 0 })
+        : openDatabase(database, { busyTimeoutMs: 0, driver: connection.driver, readonly: true })
     const ledger = new Ledger(db, connection.table ?? 'migrations')
     if (ledger.needsSetup()) return false
     const plan = planMigrations(available, ledger.read(), { allowOutOfOrder: job.allowOutOfOrder ?? false })

@@ -103,19 +103,29 @@ export async function runFleet(
     if (result.outcome === 'failed') failed++
     options.onResult?.(result, { done, failed, total, elapsedMs: performance.now() - started })
   }
-  /** An up-to-date database is done here, read-only, without a worker (see `isUpToDate`). */
+  /**
+   * An up-to-date database is done here, read-only, without a worker (see `isUpToDate`). When most databases
+   * turn out to have work (a fresh fleet), the probe is only a cost on a core the workers need: it stops.
+   */
+  let probes = { hits: 0, misses: 0 }
   const probe = (index: number, database: string) => {
+    if (probes.misses >= 8 && probes.misses > 2 * probes.hits) return false
     const t0 = performance.now()
-    if (!isUpToDate(database, context)) return false
+    const upToDate = isUpToDate(database, context)
+    probes = upToDate ? { ...probes, hits: probes.hits + 1 } : { ...probes, misses: probes.misses + 1 }
+    if (!upToDate) return false
     results[index] = { database, outcome: 'up-to-date', ids: [], durationMs: performance.now() - t0 }
     report(results[index])
     return true
   }
-  const list = (databases as AsyncIterable<string>)[Symbol.asyncIterator]?.() ?? toAsync(databases as Iterable<string>)
+  // An array is walked without an await per database (gulp runs tasks in a domain, where each await costs).
+  const sync = Symbol.asyncIterator in databases ? undefined : (databases as Iterable<string>)[Symbol.iterator]()
+  const list = sync ? undefined : (databases as AsyncIterable<string>)[Symbol.asyncIterator]()
+  const next = () => (list as AsyncIterator<string>).next()
   try {
-    for (let next = await list.next(); !next.done; next = await list.next()) {
+    for (let item = sync ? sync.next() : await next(); !item.done; item = sync ? sync.next() : await next()) {
       const index = results.length
-      const database = next.value
+      const database = item.value
       results.push({ database, outcome: 'not-started', ids: [], durationMs: 0 })
       if (!scheduler.stopped && !scheduler.nextIsCanary() && probe(index, database)) continue
       while ((free.length === 0 || !scheduler.canStart()) && running.size > 0) await Promise.race(running)
@@ -143,10 +153,6 @@ export async function runFleet(
       performance.now() - started,
     ),
   }
-}
-
-async function* toAsync(items: Iterable<string>): AsyncGenerator<string> {
-  yield* items
 }
 
 /**

@@ -65,10 +65,31 @@ export class Ledger {
 
   /** True when the table or one of its columns is missing. Reads only. */
   needsSetup(): boolean {
-    const columns = this.columns()
-    return (
-      columns.size === 0 || Object.keys(ADDED_COLUMNS).some((c) => !columns.has(c)) || !this.hasLockTable() || !this.lockTableHasIdentity()
-    )
+    const { columns, lockTable, lockIdentity } = this.shape()
+    return columns.size === 0 || Object.keys(ADDED_COLUMNS).some((c) => !columns.has(c)) || !lockTable || !lockIdentity
+  }
+
+  private known?: { readonly columns: Set<string>; readonly lockTable: boolean; readonly lockIdentity: boolean }
+
+  /**
+   * The columns of the table and the state of the lock table, in one statement, read once per instance (a fleet's
+   * up-to-date check reads them for every database) and again after `setup()` changed them.
+   */
+  private shape(): { readonly columns: Set<string>; readonly lockTable: boolean; readonly lockIdentity: boolean } {
+    if (this.known) return this.known
+    const [table, lock] = [this.table.slice(1, -1), this.lockTable.slice(1, -1)]
+    const row = this.db
+      .prepare(
+        `SELECT (SELECT json_group_array(name) FROM pragma_table_info(?)) AS columns, ` +
+          `EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?) AS lockTable, ` +
+          `EXISTS (SELECT 1 FROM pragma_table_info(?) WHERE name = 'identity') AS lockIdentity`,
+      )
+      .get(table, lock, lock) as { columns: string; lockTable: number; lockIdentity: number }
+    const columns = new Set(JSON.parse(row.columns) as string[])
+    if (columns.size > 0 && !(columns.has('id') && columns.has('name') && columns.has('applied_at')))
+      throw new MigrateError({ kind: 'ledger-table-mismatch', table, columns: [...columns] })
+    this.known = { columns, lockTable: row.lockTable === 1, lockIdentity: row.lockIdentity === 1 }
+    return this.known
   }
 
   /** Creates the table, or adds the new columns to a table adopted from the earlier runner. Call in a write transaction. */
@@ -88,12 +109,10 @@ export class Ledger {
       `CREATE TABLE IF NOT EXISTS ${this.lockTable} (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, ` +
         'pid INTEGER NOT NULL, host TEXT NOT NULL, migration TEXT NOT NULL, acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL, identity TEXT)',
     )
-    if (!this.lockTableHasIdentity()) this.db.exec(`ALTER TABLE ${this.lockTable} ADD COLUMN identity TEXT`)
-  }
-
-  /** Lease tables of earlier versions lack the holder's identity column. */
-  private lockTableHasIdentity(): boolean {
-    return this.db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = 'identity'`).get(this.lockTable.slice(1, -1)) !== undefined
+    // Lease tables of earlier versions lack the holder's identity column (one just created has it).
+    const { lockTable, lockIdentity } = this.shape()
+    if (lockTable && !lockIdentity) this.db.exec(`ALTER TABLE ${this.lockTable} ADD COLUMN identity TEXT`)
+    this.known = undefined
   }
 
   exists(): boolean {
@@ -170,19 +189,11 @@ export class Ledger {
 
   /** The table's columns; refuses a table of that name that is not a migrations table (knex's, an app's). */
   private columns(): Set<string> {
-    const rows = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(this.table.slice(1, -1)) as Array<{ name: string }>
-    const columns = new Set(rows.map((r) => r.name))
-    if (columns.size > 0 && !(columns.has('id') && columns.has('name') && columns.has('applied_at')))
-      throw new MigrateError({ kind: 'ledger-table-mismatch', table: this.table.slice(1, -1), columns: [...columns] })
-    return columns
+    return this.shape().columns
   }
 
   /** The names of the bookkeeping tables. */
   tableNames(): string[] {
     return [this.table.slice(1, -1), this.lockTable.slice(1, -1)]
-  }
-
-  private hasLockTable(): boolean {
-    return this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(this.lockTable.slice(1, -1)) !== undefined
   }
 }
