@@ -19,6 +19,25 @@ export interface OpenDatabaseOptions {
 
 type Opening = OpenDatabaseOptions & { readonly busyTimeoutMs: number; readonly fileMustExist?: boolean }
 
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir never returns when the file system answers ENOENT for a
+ * folder whose parent exists (under /proc, for one), so a database path there would hang the run instead of failing.
+ */
+function makeFolder(dir: string): void {
+  const missing: string[] = []
+  for (let at = dir; !existsSync(at); at = dirname(at)) {
+    missing.unshift(at)
+    if (dirname(at) === at) break
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error // another process made it meanwhile: fine
+    }
+  }
+}
+
 export function openDatabase(path: string, opened: OpenDatabaseOptions = {}): Database.Database {
   const options = { ...opened, busyTimeoutMs: opened.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs }
   let isDirectory = false
@@ -31,7 +50,7 @@ export function openDatabase(path: string, opened: OpenDatabaseOptions = {}): Da
     throw new MigrateError({ kind: 'database-directory', database: path })
   }
   try {
-    if (!options.readonly) mkdirSync(dirname(path), { recursive: true })
+    if (!options.readonly) makeFolder(dirname(path))
   } catch (error) {
     throw new MigrateError({ kind: 'database-folder', database: path, cause: (error as Error).message }, { cause: error })
   }
