@@ -117,7 +117,7 @@ describe('bench (smoke size)', function () {
     for (const line of targets) assert.match(line, TARGET)
   })
 
-  it('divides every engine by the baseline in a full run (which --smoke cannot show: it times no baseline)', () => {
+  it('divides every engine by the baseline in a full run (which --smoke cannot show: it times no baseline)', async () => {
     const scenario = SCENARIOS.find((s): s is RoundsScenario => s.kind === 'rounds' && s.baseline !== undefined)
     assert.ok(scenario?.baseline, 'no scenario with a baseline')
     const printed: string[] = []

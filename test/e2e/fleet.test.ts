@@ -43,8 +43,9 @@ describe('gulp migrate --databases: a fleet of 200 databases', function () {
       asNobody ? { uid: NOBODY, gid: NOBODY, env: { HOME: project.dir } } : {},
     )
   /** Rows of the migrations table, and whether each migration's effect is there. */
+  /** Opened read-write, as the next run opens it: after a SIGKILL, SQLite rolls a hot journal back on first access. */
   const state = (path: string) => {
-    const db = new Database(path, { readonly: true })
+    const db = new Database(path, { fileMustExist: true })
     try {
       const has = (name: string) => db.prepare(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(name) !== undefined
       const recorded = has('migrations') ? (db.prepare('SELECT name FROM migrations ORDER BY id').pluck().all() as string[]) : []
