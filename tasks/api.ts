@@ -57,8 +57,12 @@ async function withRun(db: Database, options: RunOptions, body: (run: Run) => Pr
   } catch (error) {
     throw translateSqliteError(error, settings.databaseLabel, settings.busyTimeoutMs)
   } finally {
-    lock.rollback()
-    executor.finish()
+    try {
+      lock.rollback()
+      executor.finish()
+    } catch {
+      // A damaged file can fail the clean-up too; that must not hide the run's own error (the connection ends both).
+    }
   }
 }
 

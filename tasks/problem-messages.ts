@@ -231,8 +231,19 @@ const MESSAGES: Messages = {
   },
   'no-databases': (p, w) =>
     `No database matches ${p.selection}, so nothing was run. Check the pattern (quote it, so that the shell does not expand it) or the list file given to ${w.option('databases')}.`,
-  'fleet-failed': (p, w) =>
-    `${count(p.failed, 'database')} of ${p.total} failed${p.notStarted > 0 ? ` and ${p.notStarted} ${p.notStarted === 1 ? 'was' : 'were'} not started (${p.canary ? 'a canary failed' : `the first failure stops new ones; ${w.option('continueOnError')} goes on`})` : ''}; each failed one is unchanged by the migration that failed. Fix the cause listed for each, then run again: the databases already migrated are up to date and are skipped.`,
+  'fleet-failed': (p, w) => {
+    const stopped =
+      p.notStarted > 0
+        ? ` and ${p.notStarted} ${p.notStarted === 1 ? 'was' : 'were'} not started (${p.canary ? 'a canary failed' : `the first failure stops new ones; ${w.option('continueOnError')} goes on`})`
+        : ''
+    const next =
+      p.operation === 'rollback'
+        ? `Each failed one is as it was, unless its line says a migration ran outside a transaction. Do not run the same rollback again: it would roll back the others a second time. Fix the causes, then roll back the failed ones by name (${w.option('to', 'NAME')} or ${w.option('database')}).`
+        : p.operation === 'dry-run'
+          ? 'Nothing was changed (a dry run works on copies). Fix the causes listed, then rehearse again.'
+          : 'Each failed one is as it was before the migration that failed, unless its line says that migration ran outside a transaction. Fix the causes listed, then run again: the databases already migrated are up to date and are skipped.'
+    return `${count(p.failed, 'database')} of ${p.total} failed${stopped}. ${next}`
+  },
   'schema-file-foreign': (p, w) =>
     `${p.file} was not written by gulp-sqlite-migrate (it has no generated header), so it was left as it is. ` +
     `Move or rename that file, or point ${w.option('schemaFile')} at another path (or set it to false).`,

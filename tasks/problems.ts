@@ -141,6 +141,7 @@ export type Problem =
       readonly total: number
       /** The roll-out stopped because a canary failed. */
       readonly canary: boolean
+      readonly operation: 'apply' | 'rollback' | 'dry-run'
     }
   | { readonly kind: 'check-failed'; readonly exitCode: number; readonly problems: readonly string[] }
 

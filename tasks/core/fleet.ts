@@ -7,8 +7,16 @@
  *   its own); `continueOnError` goes on past failures.
  */
 
-/** What happened to one database. */
-export type FleetOutcome = 'migrated' | 'up-to-date' | 'failed' | 'not-started'
+import type { Problem } from '../problems'
+
+/** What happened to one database: the change done (by the operation), nothing to do, a failure, or never started. */
+export type FleetOutcome = 'migrated' | 'rolled-back' | 'rehearsed' | 'up-to-date' | 'failed' | 'not-started'
+
+/** What a fleet run does to each database. */
+export type FleetOperation = 'apply' | 'rollback' | 'dry-run'
+
+/** The outcome of a database the operation changed. */
+export const CHANGED: Record<FleetOperation, FleetOutcome> = { apply: 'migrated', rollback: 'rolled-back', 'dry-run': 'rehearsed' }
 
 export interface FleetPolicy {
   /** Databases migrated first, alone; any failure among them stops the run. 0 for none. */
@@ -57,24 +65,31 @@ export class FleetScheduler {
 }
 
 export interface FleetSummary {
+  readonly operation: FleetOperation
   readonly total: number
   readonly migrated: number
+  readonly rolledBack: number
+  /** Databases a dry run applied migrations to, on a copy. */
+  readonly rehearsed: number
   readonly upToDate: number
   readonly failed: number
   readonly notStarted: number
   readonly durationMs: number
 }
 
-export function summarizeFleet(outcomes: Iterable<FleetOutcome>, durationMs: number): FleetSummary {
-  const counts = { migrated: 0, 'up-to-date': 0, failed: 0, 'not-started': 0 }
+export function summarizeFleet(outcomes: Iterable<FleetOutcome>, durationMs: number, operation: FleetOperation = 'apply'): FleetSummary {
+  const counts: Record<FleetOutcome, number> = { migrated: 0, 'rolled-back': 0, rehearsed: 0, 'up-to-date': 0, failed: 0, 'not-started': 0 }
   let total = 0
   for (const outcome of outcomes) {
     counts[outcome]++
     total++
   }
   return {
+    operation,
     total,
     migrated: counts.migrated,
+    rolledBack: counts['rolled-back'],
+    rehearsed: counts.rehearsed,
     upToDate: counts['up-to-date'],
     failed: counts.failed,
     notStarted: counts['not-started'],
@@ -90,8 +105,14 @@ export interface DatabaseVersion {
   readonly pending: number
   /** Applied migrations whose file changed or is gone, or pending ones older than the newest applied. */
   readonly drifted: readonly string[]
+  /** Pending migrations older than the newest applied (also in `drifted`). */
+  readonly outOfOrder?: readonly string[]
+  /** Helpers edited since applied migrations imported them (also in `drifted`, as `helper <path>`). */
+  readonly changedHelpers?: readonly string[]
   /** Why it could not be read (corrupt, locked, not a database). */
   readonly error?: string
+  /** That reason as data, for the caller to word. */
+  readonly problem?: Problem
 }
 
 export interface VersionGroup {

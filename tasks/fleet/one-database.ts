@@ -7,9 +7,10 @@
  * so the migration modules are loaded once per thread, not once per database.
  */
 import BetterSqlite3, { type Database } from 'better-sqlite3'
+import { existsSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { applyMigrations, rollbackMigrations } from '../api'
-import type { DatabaseVersion, FleetOutcome } from '../core/fleet'
+import { CHANGED, type DatabaseVersion, type FleetOutcome } from '../core/fleet'
 import { migrationId } from '../core/migration-name'
 import { planMigrations } from '../core/plan'
 import type { RollbackTarget } from '../core/selection'
@@ -76,13 +77,34 @@ function loaded(available: readonly CompiledMigration[]): ReadonlyMap<string, Mi
 function versionOf(database: string, context: FleetContext, rows: ReturnType<Ledger['read']>): DatabaseVersion {
   const plan = planMigrations(context.available, rows, { allowOutOfOrder: false })
   const applied = rows.map((r) => migrationId(r.name))
+  // A helper is edited when the version compiled now is not the one an applied migration imported.
+  const compiled = new Map(context.available.map((m) => [m.id, m.helpers ?? {}]))
+  const changedHelpers = [
+    ...new Set(
+      rows.flatMap((row) =>
+        Object.entries(row.helpers ?? {})
+          .filter(([helper, checksum]) => compiled.get(migrationId(row.name))?.[helper] !== checksum)
+          .map(([helper]) => helper),
+      ),
+    ),
+  ]
   return {
     database,
     lastApplied: applied.at(-1) ?? null,
     pending: plan.pending.length,
-    drifted: [...plan.changed, ...plan.missing, ...plan.outOfOrder],
+    drifted: [...plan.changed, ...plan.missing, ...plan.outOfOrder, ...changedHelpers.map((h) => `helper ${h}`)],
+    outOfOrder: plan.outOfOrder,
+    changedHelpers,
   }
 }
+
+/** A database of the list that does not exist yet: every migration pending (`migrate` creates it). */
+const notCreated = (database: string, context: FleetContext): DatabaseVersion => ({
+  database,
+  lastApplied: null,
+  pending: context.available.length,
+  drifted: [],
+})
 
 async function run(database: string, context: FleetContext): Promise<Pick<FleetDatabaseResult, 'ids' | 'version'>> {
   const { job, connection, available } = context
@@ -98,6 +120,7 @@ async function run(database: string, context: FleetContext): Promise<Pick<FleetD
     driver: connection.driver,
     readonly: job.kind === 'status',
   }
+  if (job.kind === 'status' && !existsSync(database)) return { ids: [], version: notCreated(database, context) }
   const db = openDatabase(database, opening)
   try {
     if (job.kind === 'status')
@@ -145,7 +168,8 @@ export async function runOnDatabase(database: string, context: FleetContext): Pr
   const started = performance.now()
   try {
     const { ids, version } = await run(database, context)
-    const outcome = context.job.kind === 'status' || ids.length === 0 ? 'up-to-date' : 'migrated'
+    const { kind } = context.job
+    const outcome = kind === 'status' || ids.length === 0 ? 'up-to-date' : CHANGED[kind]
     return { database, outcome, ids, ...(version ? { version } : {}), durationMs: performance.now() - started }
   } catch (error) {
     const problem = error instanceof MigrateError ? error.problem : undefined

@@ -68,6 +68,13 @@ function checkCount(value: number | undefined, option: 'concurrency' | 'canary',
   throw new MigrateError({ kind: 'invalid-option', option, value, expected: `a whole number of at least ${min}` })
 }
 
+/** One lane per database at a time, never more than the list holds: the calling thread alone, or worker threads. */
+function makeLanes(context: FleetContext, concurrency: number, total: number | undefined): Lane[] {
+  return Array.from({ length: Math.max(1, Math.min(concurrency, total ?? concurrency)) }, () =>
+    concurrency === 1 ? inProcessLane(context) : workerLane(context),
+  )
+}
+
 /** Runs `job` on every database of `databases` under the roll-out policy of `options`. */
 export async function runFleet(
   databases: Databases,
@@ -75,23 +82,12 @@ export async function runFleet(
   job: FleetJob,
   options: FleetOptions = {},
 ): Promise<FleetRun> {
-  const concurrency = checkCount(options.concurrency, 'concurrency', 1) ?? defaultConcurrency(job, databases)
   const canary = checkCount(options.canary, 'canary', 0) ?? 0
   const started = performance.now()
-  const context: FleetContext = {
-    available,
-    job,
-    connection: {
-      table: options.table,
-      busyTimeoutMs: options.busyTimeoutMs,
-      transactionMode: options.transactionMode,
-      driver: options.driver,
-    },
-  }
+  const { table, busyTimeoutMs, transactionMode, driver } = options
+  const context: FleetContext = { available, job, connection: { table, busyTimeoutMs, transactionMode, driver } }
   const total = Array.isArray(databases) ? databases.length : undefined
-  const lanes: Lane[] = Array.from({ length: Math.max(1, Math.min(concurrency, total ?? concurrency)) }, () =>
-    concurrency === 1 ? inProcessLane(context) : workerLane(context),
-  )
+  const lanes = makeLanes(context, checkCount(options.concurrency, 'concurrency', 1) ?? defaultConcurrency(job, databases), total)
   const scheduler = new FleetScheduler({ canary, continueOnError: options.continueOnError ?? false })
   const results: FleetDatabaseResult[] = []
   const free = [...lanes]
@@ -135,7 +131,7 @@ export async function runFleet(
       scheduler.start()
       const task = lane.run(database).then((result) => {
         results[index] = result
-        scheduler.finish(result.outcome === 'failed' ? 'failed' : result.outcome === 'migrated' ? 'migrated' : 'up-to-date', canaryRun)
+        scheduler.finish(result.outcome === 'not-started' ? 'failed' : result.outcome, canaryRun)
         free.push(lane)
         running.delete(task)
         report(result)
@@ -151,6 +147,7 @@ export async function runFleet(
     summary: summarizeFleet(
       results.map((r) => r.outcome),
       performance.now() - started,
+      job.kind === 'status' ? 'apply' : job.kind,
     ),
   }
 }
@@ -185,7 +182,8 @@ export async function fleetStatus(
 ): Promise<FleetVersions & { readonly durationMs: number }> {
   const run = await runFleet(databases, available, { kind: 'status' }, { ...options, continueOnError: true })
   const versions = run.databases.map(
-    (r): DatabaseVersion => r.version ?? { database: r.database, lastApplied: null, pending: 0, drifted: [], error: r.error ?? r.outcome },
+    (r): DatabaseVersion =>
+      r.version ?? { database: r.database, lastApplied: null, pending: 0, drifted: [], error: r.error ?? r.outcome, problem: r.problem },
   )
   return { ...summarizeVersions(versions), durationMs: run.summary.durationMs }
 }

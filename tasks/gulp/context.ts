@@ -9,7 +9,7 @@ import { writeSchemaSnapshot } from '../api'
 import type { DriftPolicy } from '../core/drift'
 import type { TransactionMode } from '../core/units'
 import { backupDatabase, backupPath } from '../io/backup'
-import { openDatabase } from '../io/database'
+import { openDatabase, translateSqliteError } from '../io/database'
 import { Ledger, quoteIdentifier } from '../io/ledger'
 import { schemaFileState } from '../io/schema'
 import { MigrateError } from '../errors'
@@ -75,7 +75,12 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
   const databasePath = resolveDatabasePath(options, flags.db)
   if (flags.databases !== undefined && flags.db !== undefined)
     throw new MigrateError({ kind: 'conflicting-options', options: ['database', 'databases'] })
-  const fleet = flags.databases ?? (flags.db === undefined ? options.databases : undefined)
+  // The precedence of one database holds for a fleet too: --db, then DATABASE_PATH, beat the gulpfile's `databases`;
+  // --databases, given on the command line, beats DATABASE_PATH (said once, as a deploy may set it for every command).
+  const singleDatabase = flags.db !== undefined || Boolean(process.env.DATABASE_PATH)
+  const fleet = flags.databases ?? (singleDatabase ? undefined : options.databases)
+  if (flags.databases !== undefined && process.env.DATABASE_PATH)
+    warn(`DATABASE_PATH is set, but --databases names the databases of this run: DATABASE_PATH is not used`)
   // schema.sql describes the schema the migrations give, kept by the database the gulpfile names; not by one picked for a run.
   const schemaFile = databasePath === resolveDatabasePath(options, undefined, {}) ? paths.schemaFile : undefined
   const busyTimeoutMs = flags.busyTimeoutMs ?? options.busyTimeoutMs ?? DEFAULT_OPTIONS.busyTimeoutMs
@@ -112,6 +117,8 @@ export function createContext(task: FlagTask, options: MigrationTaskOptions, arg
         : undefined
       try {
         return await body(db)
+      } catch (error) {
+        throw translateSqliteError(error, databasePath, busyTimeoutMs) // a damaged file found while reading: its one-line reason
       } finally {
         db?.close()
       }

@@ -16,7 +16,7 @@ export function renderProgress(progress: FleetProgress): string {
   const left =
     progress.total !== undefined && perSecond > 0 ? `, about ${formatMs(((progress.total - progress.done) / perSecond) * 1000)} left` : ''
   const failed = progress.failed > 0 ? `, ${progress.failed} failed` : ''
-  return `Fleet: ${progress.done}${of} databases done${failed}, ${perSecond.toFixed(0)}/s${left}`
+  return `Fleet: ${progress.done}${of} ${progress.done === 1 && progress.total === undefined ? 'database' : 'databases'} done${failed}, ${perSecond.toFixed(0)}/s${left}`
 }
 
 /** The command line's words, where the database of a message is one of `--databases`, not `--db`. */
@@ -33,10 +33,16 @@ export function renderFailure(result: FleetDatabaseResult, label: (path: string)
   return reason.includes(name) ? reason : `${name}: ${reason}`
 }
 
-export function renderFleetSummary(summary: FleetSummary, verb: 'migrated' | 'rolled back' | 'rehearsed'): string {
+export function renderFleetSummary(summary: FleetSummary): string {
+  const [changed, verb] =
+    summary.operation === 'rollback'
+      ? [summary.rolledBack, 'rolled back']
+      : summary.operation === 'dry-run'
+        ? [summary.rehearsed, 'would be migrated (rehearsed on a copy)']
+        : [summary.migrated, 'migrated']
   const parts = [
-    `${summary.migrated} ${verb}`,
-    `${summary.upToDate} ${verb === 'rolled back' ? 'with nothing to roll back' : 'already up to date'}`,
+    `${changed} ${verb}`,
+    `${summary.upToDate} ${summary.operation === 'rollback' ? 'with nothing to roll back' : 'already up to date'}`,
     ...(summary.failed > 0 ? [`${summary.failed} failed`] : []),
     ...(summary.notStarted > 0 ? [`${summary.notStarted} not started`] : []),
   ]
@@ -55,8 +61,10 @@ export function renderVersions(versions: FleetVersions, label: (path: string) =>
     lines.push(`  ${group.databases} ${at}${group.behind > 0 ? ` (${group.behind} pending)` : ''}`)
   }
   for (const d of versions.drifted.slice(0, FAILURES_SHOWN)) lines.push(`Drifted: ${label(d.database)} (${d.drifted.join(', ')})`)
-  for (const d of versions.unreadable.slice(0, FAILURES_SHOWN))
-    lines.push(`Unreadable: ${d.error?.includes(label(d.database)) ? d.error : `${label(d.database)}: ${d.error}`}`)
+  for (const d of versions.unreadable.slice(0, FAILURES_SHOWN)) {
+    const reason = (d.problem ? describeProblem(d.problem, FLEET_WORDING) : (d.error ?? 'unreadable')).split('\n')[0]
+    lines.push(`Unreadable: ${reason.includes(label(d.database)) ? reason : `${label(d.database)}: ${reason}`}`)
+  }
   const hidden = Math.max(0, versions.drifted.length - FAILURES_SHOWN) + Math.max(0, versions.unreadable.length - FAILURES_SHOWN)
   if (hidden > 0) lines.push(`... and ${hidden} more (all of them are in --json)`)
   return lines

@@ -58,7 +58,7 @@ describe('gulp migrate --databases (in process)', function () {
       assert.match(failed.output, /t05\.sqlite3:? .*001_notes.*changed/)
       assert.match(failed.output, /t07\.sqlite3:? .*locked/)
       assert.match(failed.output, /Fleet of 8 databases: 5 migrated, 0 already up to date, 3 failed/)
-      assert.match(failed.error.message, /^3 databases of 8 failed; each failed one is unchanged/)
+      assert.match(failed.error.message, /^3 databases of 8 failed\. Each failed one is as it was before the migration that failed/)
       for (const n of [1, 2, 4, 6, 8]) assert.deepEqual(recorded(tenant(n)), ['001_notes.sql', '002_tags.sql'], `t${n}`)
     } finally {
       holder.close()
@@ -113,17 +113,26 @@ describe('gulp migrate --databases (in process)', function () {
   it('status summarises the fleet by version; check fails for databases behind (10) or drifted (11)', async () => {
     makeTenants(4)
     await taskOutput(project, 'migrate', [GLOB(), '--concurrency=1'])
-    await taskOutput(project, 'migrate:down', [GLOB(), '--concurrency=1'])
+    assert.match(await taskOutput(project, 'migrate:down', [GLOB(), '--concurrency=1']), /Fleet of 4 databases: 4 rolled back/)
     await taskOutput(project, 'migrate', [`--db=${tenant(1)}`])
     const status = await taskOutput(project, 'migrate:status', [GLOB()])
     assert.match(status, /Fleet of 4 databases: 1 up to date, 3 behind/)
     assert.match(status, /3 at 001_notes \(1 pending\)/)
     assert.match(status, /1 at 002_tags/)
-    assert.match((await taskError(project, 'migrate:check', [GLOB()])).message, /exit code 10\).*of 4 databases, 3 behind/)
+    assert.match((await taskError(project, 'migrate:check', [GLOB()])).message, /exit code 10\): 3 of 4 databases are behind\.$/)
     const db = new Database(tenant(2))
     db.prepare(`UPDATE migrations SET checksum = 'x'`).run()
     db.close()
-    assert.match((await taskError(project, 'migrate:check', [GLOB()])).message, /exit code 11\).*1 drifted, 3 behind/)
+    assert.match(
+      (await taskError(project, 'migrate:check', [GLOB()])).message,
+      /exit code 11\): 1 of 4 databases have an applied migration changed or missing; 3 of 4 databases are behind/,
+    )
+    // The folder's own problems count for the fleet too: a file that is not a migration (16 beats 10, not 11).
+    writeFileSync(join(project.migrationsDir, 'V9__later.sql'), 'SELECT 1;\n')
+    assert.match(
+      (await taskError(project, 'migrate:check', [GLOB()])).message,
+      /exit code 11\).*not migrations, never applied: .*V9__later\.sql/,
+    )
   })
 
   it('refuses --db with --databases, a glob that matches nothing, and a --baseline for a fleet', async () => {
@@ -131,6 +140,27 @@ describe('gulp migrate --databases (in process)', function () {
     assert.match((await taskError(project, 'migrate', [GLOB()])).message, /No database matches .*tenants\/\*\.sqlite3/)
     makeTenants(1)
     assert.match((await taskError(project, 'migrate', [GLOB(), '--baseline=001_notes'])).message, /Give only one of --baseline/)
+  })
+
+  it('a failed fleet rollback says not to run it again (it would roll the others back twice); a dry run says nothing changed', async () => {
+    makeTenants(3)
+    await taskOutput(project, 'migrate', [GLOB(), '--concurrency=1'])
+    writeFileSync(tenant(2), 'not a database, but text long enough to have a header of one hundred bytes or so..........')
+    const down = await runTask(project, 'migrate:down', [GLOB(), '--concurrency=1', '--continue-on-error', '--json'])
+    const report = JSON.parse(down.output.slice(down.output.indexOf('{'))) as { databases: Array<{ outcome: string }> }
+    assert.deepEqual(
+      report.databases.map((d) => d.outcome),
+      ['rolled-back', 'failed', 'rolled-back'],
+    )
+    assert.match(down.error?.message ?? '', /Do not run the same rollback again: it would roll back the others a second time/)
+    writeFileSync(tenant(2), '')
+    const dry = await runTask(project, 'migrate', [GLOB(), '--dry-run', '--json'])
+    const rehearsal = JSON.parse(dry.output.slice(dry.output.indexOf('{'))) as {
+      dryRun: boolean
+      summary: { rehearsed: number; migrated: number }
+    }
+    assert.deepEqual([rehearsal.dryRun, rehearsal.summary.rehearsed, rehearsal.summary.migrated], [true, 3, 0])
+    assert.deepEqual(recorded(tenant(1)), ['001_notes.sql'], 'the dry run changed nothing')
   })
 
   it('runs in worker threads: two at a time, the same results', async () => {

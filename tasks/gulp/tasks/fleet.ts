@@ -2,7 +2,9 @@
  * `gulp migrate --databases=GLOB|@list.txt` and the same selection for `migrate:down`, `migrate:status`,
  * `migrate:check` and `--dry-run`: the migrations compiled once, then run on every database (see `tasks/fleet/`).
  */
-import { CHECK_EXIT_CODES } from '../../core/check'
+import { CHECK_EXIT_CODES, type CheckProblem, type CheckProblemKind } from '../../core/check'
+import type { FleetVersions } from '../../core/fleet'
+import { checkStatus, migrationStatus } from '../../status'
 import type { RollbackTarget } from '../../core/selection'
 import { MigrateError } from '../../errors'
 import { selectDatabases } from '../../fleet/databases'
@@ -45,17 +47,18 @@ async function run(ctx: TaskContext, options: MigrationTaskOptions, job: FleetJo
   return run
 }
 
-function finish(ctx: TaskContext, run: FleetRun, verb: 'migrated' | 'rolled back' | 'rehearsed'): void {
+function finish(ctx: TaskContext, run: FleetRun): void {
   const { summary } = run
-  if (ctx.flags.json) ctx.printJson({ databases: run.databases, summary })
+  if (ctx.flags.json) ctx.printJson({ ...(summary.operation === 'dry-run' ? { dryRun: true } : {}), databases: run.databases, summary })
   else {
     const hidden = summary.failed - FAILURES_SHOWN
     if (hidden > 0) error(`... and ${hidden} more failed databases (all of them are in --json)`)
-    info(renderFleetSummary(summary, verb))
+    info(renderFleetSummary(summary))
   }
   if (summary.failed > 0) {
     const canary = (ctx.flags.canary ?? 0) > 0 && run.databases.slice(0, ctx.flags.canary).some((d) => d.outcome === 'failed')
-    throw new MigrateError({ kind: 'fleet-failed', failed: summary.failed, notStarted: summary.notStarted, total: summary.total, canary })
+    const { failed, notStarted, total, operation } = summary
+    throw new MigrateError({ kind: 'fleet-failed', failed, notStarted, total, canary, operation })
   }
 }
 
@@ -64,12 +67,12 @@ export async function fleetApplyTask(ctx: TaskContext, options: MigrationTaskOpt
   const target = { to: flags.to, allowOutOfOrder: flags.allowOutOfOrder, allowMissing: flags.allowMissing }
   if (flags.baseline !== undefined) throw new MigrateError({ kind: 'conflicting-options', options: ['baseline', 'databases'] }) // a baseline is for one known database
   const job: FleetJob = flags.dryRun ? { kind: 'dry-run', ...target } : { kind: 'apply', ...target, backup: flags.backup ?? options.backup }
-  finish(ctx, await run(ctx, options, job), flags.dryRun ? 'rehearsed' : 'migrated')
+  finish(ctx, await run(ctx, options, job))
 }
 
 export async function fleetDownTask(ctx: TaskContext, options: MigrationTaskOptions, target: RollbackTarget): Promise<void> {
   if (ctx.flags.dryRun) throw new MigrateError({ kind: 'conflicting-options', options: ['dryRun', 'databases'] })
-  finish(ctx, await run(ctx, options, { kind: 'rollback', target, backup: ctx.flags.backup ?? options.backup }), 'rolled back')
+  finish(ctx, await run(ctx, options, { kind: 'rollback', target, backup: ctx.flags.backup ?? options.backup }))
 }
 
 /** `migrate:status` and `migrate:check` of a fleet: how many databases at each version; check fails for any behind, drifted or unreadable. */
@@ -85,20 +88,38 @@ export async function fleetStatusTask(ctx: TaskContext, options: MigrationTaskOp
   if (ctx.flags.json) ctx.printJson(versions)
   else for (const line of renderVersions(versions, ctx.label)) info(line)
   if (!check) return
-  const problems = [
-    ...(versions.drifted.length > 0 ? [`${versions.drifted.length} drifted`] : []),
-    ...(versions.unreadable.length > 0 ? [`${versions.unreadable.length} unreadable`] : []),
-    ...(versions.behind > 0 ? [`${versions.behind} behind`] : []),
-  ]
+  const problems = fleetCheckProblems(versions, ctx)
   if (problems.length === 0) return
-  const exitCode =
-    versions.drifted.length > 0
-      ? CHECK_EXIT_CODES.changed
-      : versions.unreadable.length > 0
-        ? CHECK_EXIT_CODES.unreadable
-        : CHECK_EXIT_CODES.pending
+  const order = Object.keys(CHECK_EXIT_CODES) as CheckProblemKind[]
+  const exitCode = CHECK_EXIT_CODES[order.find((kind) => problems.some((p) => p.kind === kind)) as CheckProblemKind]
   process.once('exit', () => {
     process.exitCode = exitCode
   })
-  throw new MigrateError({ kind: 'check-failed', exitCode, problems: [`of ${versions.total} databases, ${problems.join(', ')}`] })
+  throw new MigrateError({ kind: 'check-failed', exitCode, problems: problems.map((p) => p.message) })
+}
+
+/** What fails a fleet's check: each kind of database problem, and the folder's own (stale output, stray files). */
+function fleetCheckProblems(versions: FleetVersions, ctx: TaskContext): CheckProblem[] {
+  const all = [...versions.drifted, ...versions.unreadable]
+  const count = (n: number, what: string) => `${n} of ${versions.total} ${versions.total === 1 ? 'database' : 'databases'} ${what}`
+  const some = (pick: (v: (typeof all)[number]) => boolean) => versions.drifted.filter(pick).length
+  const helpers = some((v) => (v.changedHelpers?.length ?? 0) > 0)
+  const outOfOrder = some((v) => (v.outOfOrder?.length ?? 0) > 0)
+  const changed = some((v) => v.drifted.length > (v.outOfOrder?.length ?? 0) + (v.changedHelpers?.length ?? 0))
+  // The folder is the same for every database: its stale output and stray files are checked once, without one.
+  const folder = checkStatus(migrationStatus(undefined, { ...ctx.paths, table: ctx.table })).problems.filter(
+    (p) => p.kind === 'stale' || p.kind === 'stray',
+  )
+  return [
+    ...(changed > 0 ? [{ kind: 'changed' as const, message: count(changed, 'have an applied migration changed or missing') }] : []),
+    ...(helpers > 0 ? [{ kind: 'helper-changed' as const, message: count(helpers, 'applied a helper edited since') }] : []),
+    ...(outOfOrder > 0
+      ? [{ kind: 'out-of-order' as const, message: count(outOfOrder, 'have a pending migration older than their newest') }]
+      : []),
+    ...folder,
+    ...(versions.unreadable.length > 0
+      ? [{ kind: 'unreadable' as const, message: count(versions.unreadable.length, 'cannot be read') }]
+      : []),
+    ...(versions.behind > 0 ? [{ kind: 'pending' as const, message: count(versions.behind, 'are behind') }] : []),
+  ]
 }

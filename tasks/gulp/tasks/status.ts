@@ -9,7 +9,7 @@ import { cliWording } from '../wording'
 
 export async function statusTask(ctx: TaskContext): Promise<void> {
   await ctx.withExistingDatabase((db) => {
-    const report = migrationStatus(db, { ...ctx.paths, table: ctx.table })
+    const report = migrationStatus(db, { ...ctx.paths, table: ctx.table, schemaFile: ctx.schemaFile })
     if (ctx.flags.json) ctx.printJson({ database: ctx.databaseLabel, ...report })
     else for (const line of renderStatus(report, ctx.databaseLabel)) info(line)
   })
