@@ -32,6 +32,16 @@ const PIPELINE = theBlock(API, 'docs/api.md’s gulp plugins pipeline', (b) => b
 /** Every ```ts block of docs/writing-migrations.md that is a migration (whole, or a fragment that leaves out the import). */
 const MIGRATION_EXAMPLES = WRITING.filter((b) => b.lang === 'ts' && b.code.includes('export const up'))
 
+// Line 4, column 9: `n`.
+const WITH_TYPE_ERROR = `import type { Migration } from 'gulp-sqlite-migrate'
+
+export const up: Migration['up'] = (db) => {
+  const n: number = 'x'
+  db.exec(\`CREATE TABLE notes_\${n} (id INTEGER PRIMARY KEY)\`)
+}
+`
+const WITHOUT_TYPE_ERROR = WITH_TYPE_ERROR.replace("const n: number = 'x'", 'const n: number = 1')
+
 /** Where the README's gulpfile puts things; the assertions below read these. */
 const README_PATHS = { migrationsDir: 'db/migrations', database: 'var/app.sqlite3', table: 'migrations' }
 
@@ -153,6 +163,15 @@ describe('consumer project (npm pack → npm install), running the docs’ code 
     writeFileSync(at('tsconfig.docs.json'), JSON.stringify({ compilerOptions, files }))
     const tsc = at('node_modules', 'typescript', 'bin', 'tsc')
     started.typecheck = run(process.execPath, [tsc, '-p', 'tsconfig.docs.json', '--pretty', 'false'], { cwd: consumer })
+
+    // TypeScript 7 as `npm install typescript` gives it: a type error fails with file:line:col and applies nothing,
+    // then the fixed file applies (compiled by TypeScript 7's native tsc, with its build info in the output folder).
+    const typed = folder('typescript-7', { type: 'module' }, [{ file: '001_notes.ts', code: WITH_TYPE_ERROR }])
+    writeFileSync(join(typed, 'gulpfile.ts'), GULPFILE.code)
+    started.typeError = gulp(typed, 'migrate').then(async (failed) => {
+      writeFileSync(join(typed, README_PATHS.migrationsDir, '001_notes.ts'), WITHOUT_TYPE_ERROR)
+      return { ...failed, fixed: await gulp(typed, 'migrate') } as GulpRun
+    })
 
     // The README's gulpfile has no types: as it is, it is an ESM gulpfile.mjs, or a gulpfile.js in a "type": "module" package.
     // Their migrations are the CommonJS folder's, compiled by migrateDatabase() (so nothing compiles again: these are about the gulpfile).
@@ -331,6 +350,27 @@ describe('consumer project (npm pack → npm install), running the docs’ code 
     it('those examples and the README’s gulpfile type-check (tsc --strict, the project’s TypeScript 7)', async () => {
       const typed = await started.typecheck
       assert.equal(typed.code, 0, typed.output)
+    })
+
+    it('one copy of better-sqlite3 and one of TypeScript, the project’s own (7)', async () => {
+      const listed = await run('npm', ['ls', 'better-sqlite3', 'typescript', '--all', '--parseable', '--long'], { cwd: consumer })
+      assert.equal(listed.code, 0, listed.output)
+      assert.deepEqual(listed.stdout.trim().split('\n').sort(), [
+        `${at('node_modules', 'better-sqlite3')}:better-sqlite3@12.11.1`,
+        `${at('node_modules', 'typescript')}:typescript@${PINS.typescript}`,
+      ])
+    })
+
+    it('on TypeScript 7 (native tsc): a type error fails with file:line:col and applies nothing; fixed, it applies', async () => {
+      const failed = (await started.typeError) as GulpRun & { fixed: GulpRun }
+      assert.notEqual(failed.code, 0, failed.output)
+      assert.match(failed.output, /db\/migrations\/001_notes\.ts:4:9 - error TS2322: Type 'string' is not assignable to type 'number'/)
+      assert.doesNotMatch(failed.output, /is not a function|Applied/)
+      const dir = at('typescript-7')
+      assert.equal(failed.fixed.code, 0, failed.fixed.output)
+      assert.match(failed.fixed.output, /Applied 1 migration/)
+      assert.deepEqual(recorded(join(dir, README_PATHS.database)), ['001_notes.ts'])
+      assert.ok(existsSync(join(dir, README_PATHS.migrationsDir, 'dist', '.tsbuildinfo')), 'tsc keeps its build info in the output folder')
     })
 
     for (const gulpfile of GULPFILES) {
