@@ -12,4 +12,7 @@ registerMigrationTasks(gulp, {
   migrationsDir: 'migrations',
   database: 'data/app.sqlite3',
   table: 'migrations',
+  // This repository has TypeScript 5.9 (for its own build) and 7 (the dev dependency `typescript-7`): the example
+  // compiles its migrations with 7's native tsc, about five times faster than 5.9 through gulp-typescript.
+  typescript: 'typescript-7',
 })

@@ -20,6 +20,13 @@ export interface TaskRun {
 const AMBIENT = ['DATABASE_PATH', 'npm_lifecycle_event', 'npm_config_name', 'npm_config_sql'] as const
 
 /**
+ * The TypeScript this repository's gulpfile compiles with (TypeScript 7's tsc), so that these in-process runs and the
+ * compiled fixtures (test/helpers/fixtures.ts) agree and find nothing to compile. gulp-typescript on 5.9 is tested
+ * in test/io/compile-engines.test.ts, test/plugins.test.ts and the packed package's TypeScript 5.9 project.
+ */
+const GULPFILE_TYPESCRIPT = 'typescript-7'
+
+/**
  * Runs task `name` of `project` with command-line `argv`, and returns its error and output. The migrations
  * and database are the project's (`--db` and DATABASE_PATH override the database as on the command line).
  */
@@ -31,7 +38,7 @@ export async function runTask(
 ): Promise<TaskRun> {
   const tasks = migrationTasks(
     gulp,
-    { migrationsDir: project.migrationsDir, database: project.dbPath, schemaFile: false, ...options },
+    { migrationsDir: project.migrationsDir, database: project.dbPath, schemaFile: false, typescript: GULPFILE_TYPESCRIPT, ...options },
     argv,
   )
   const saved = AMBIENT.map((key) => [key, process.env[key]] as const)
