@@ -51,8 +51,11 @@ describe('core/fleet', () => {
 
   it('adds up the outcomes', async () => {
     assert.deepEqual(summarizeFleet(['migrated', 'up-to-date', 'failed', 'not-started', 'migrated'], 12), {
+      operation: 'apply',
       total: 5,
       migrated: 2,
+      rolledBack: 0,
+      rehearsed: 0,
       upToDate: 1,
       failed: 1,
       notStarted: 1,
