@@ -246,7 +246,7 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
     removed,
     unchanged: sources.length - changed.length,
     helpers: helpers.changed,
-    stray: listStrayFiles(sourceDir, distDir).map((s) => describeStray(s, relative(process.cwd(), sourceDir) || sourceDir)),
+    stray: listStrayFiles(sourceDir, distDir, helpers.all).map((s) => describeStray(s, relative(process.cwd(), sourceDir) || sourceDir)),
     notes: sql.notes,
     durationMs: performance.now() - started,
   }

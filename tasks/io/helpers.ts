@@ -78,6 +78,8 @@ export interface HelperSources {
   readonly contents: ReadonlyMap<string, Buffer>
   /** Migration id → the helpers it uses, directly or not. */
   readonly uses: ReadonlyMap<string, readonly string[]>
+  /** Every helper (path relative to the folder). */
+  readonly all: readonly string[]
 }
 
 /** The helpers of `migrations` and which of them need compiling, against the checksums recorded at the last compile. */
@@ -87,7 +89,7 @@ export function helperSources(
   migrations: readonly string[],
   recorded: Readonly<Record<string, string>>,
 ): HelperSources {
-  const empty: HelperSources = { checksums: new Map(), changed: [], dependents: [], contents: new Map(), uses: new Map() }
+  const empty: HelperSources = { checksums: new Map(), changed: [], dependents: [], contents: new Map(), uses: new Map(), all: [] }
   if (!mayHaveHelpers(sourceDir, distDir)) return empty
   const graph = findHelpers(sourceDir, distDir, migrations)
   const contents = new Map(graph.helpers.map((helper) => [helper, readFileSync(join(sourceDir, helper))]))
@@ -99,11 +101,15 @@ export function helperSources(
     .filter(([, helpers]) => helpers.some((helper) => changed.includes(helper)))
     .map(([migration]) => migrationId(migration))
   const uses = new Map([...graph.usedBy].map(([migration, helpers]) => [migrationId(migration), helpers]))
-  return { checksums, changed, dependents, contents, uses }
+  return { checksums, changed, dependents, contents, uses, all: graph.helpers }
 }
 
-/** The files of the migrations folder that are neither migrations, nor helpers, nor companions (see `core/folder-contents.ts`). */
-export function listStrayFiles(sourceDir: string, distDir: string): readonly StrayFile[] {
+/**
+ * The files of the migrations folder that are neither migrations, nor helpers, nor companions (see
+ * `core/folder-contents.ts`). `helpers`, when the caller found them already (the compile step), saves reading every
+ * migration again to find them.
+ */
+export function listStrayFiles(sourceDir: string, distDir: string, helpers?: readonly string[]): readonly StrayFile[] {
   let entries: Dirent[]
   try {
     entries = readdirSync(sourceDir, { withFileTypes: true })
@@ -112,6 +118,6 @@ export function listStrayFiles(sourceDir: string, distDir: string): readonly Str
   }
   const files = entries.filter((e) => e.isFile()).map((e) => e.name)
   const migrations = files.filter(isSourceMigrationFile)
-  const helpers = mayHaveHelpers(sourceDir, distDir) ? findHelpers(sourceDir, distDir, migrations).helpers : []
-  return classifyFolder(files, new Set(helpers)).stray
+  const known = helpers ?? (mayHaveHelpers(sourceDir, distDir) ? findHelpers(sourceDir, distDir, migrations).helpers : [])
+  return classifyFolder(files, new Set(known)).stray
 }
