@@ -16,7 +16,7 @@ import { planMigrations } from '../core/plan'
 import type { RollbackTarget } from '../core/selection'
 import { describeThrown, MigrateError } from '../errors'
 import { backupDatabase, backupPath } from '../io/backup'
-import { openDatabase, type OpenDatabaseOptions } from '../io/database'
+import { openDatabase } from '../io/database'
 import { Ledger } from '../io/ledger'
 import { loadMigration, type CompiledMigration } from '../io/migration-files'
 import type { DriverName } from '../options'
@@ -115,13 +115,9 @@ async function run(database: string, context: FleetContext): Promise<Pick<FleetD
     if (report.error) throw report.problem ? new MigrateError(report.problem) : new Error(report.error)
     return { ids: report.plan }
   }
-  const opening: OpenDatabaseOptions & { readonly driver?: DriverName } = {
-    busyTimeoutMs: connection.busyTimeoutMs,
-    driver: connection.driver,
-    readonly: job.kind === 'status',
-  }
   if (job.kind === 'status' && !existsSync(database)) return { ids: [], version: notCreated(database, context) }
-  const db = openDatabase(database, opening)
+  const { busyTimeoutMs, driver } = connection
+  const db = openDatabase(database, { busyTimeoutMs, driver, readonly: job.kind === 'status' })
   try {
     if (job.kind === 'status')
       return { ids: [], version: versionOf(database, context, new Ledger(db, connection.table ?? 'migrations').read()) }

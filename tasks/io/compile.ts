@@ -174,8 +174,8 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
   const sourceDir = resolve(options.sourceDir)
   const distDir = resolve(options.distDir)
   const sources = listSourceFiles(sourceDir)
+  const folder = relative(process.cwd(), sourceDir) || sourceDir
   if (sources.length === 0) {
-    const folder = relative(process.cwd(), sourceDir) || sourceDir
     const stray = listStrayFiles(sourceDir, distDir).map((s) => describeStray(s, folder))
     throw new MigrateError({ kind: 'no-migrations', folder, ...(stray.length > 0 ? { stray } : {}) })
   }
@@ -246,7 +246,7 @@ export async function compileMigrations(options: CompileOptions): Promise<Compil
     removed,
     unchanged: sources.length - changed.length,
     helpers: helpers.changed,
-    stray: listStrayFiles(sourceDir, distDir, helpers.all).map((s) => describeStray(s, relative(process.cwd(), sourceDir) || sourceDir)),
+    stray: listStrayFiles(sourceDir, distDir, helpers.all).map((s) => describeStray(s, folder)),
     notes: sql.notes,
     durationMs: performance.now() - started,
   }
